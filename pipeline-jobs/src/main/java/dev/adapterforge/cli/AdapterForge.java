@@ -1,8 +1,10 @@
 package dev.adapterforge.cli;
 
+import dev.adapterforge.bench.Bench;
 import dev.adapterforge.doctor.Doctor;
 import dev.adapterforge.job.CommandRunner;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
+import dev.adapterforge.prep.glotcc.GlotccPrep;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = BuildInfo.class,
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
-    subcommands = {ConceptNetPrep.class, Doctor.class, CommandLine.HelpCommand.class},
+    subcommands = {GlotccPrep.class, ConceptNetPrep.class, Doctor.class, Bench.class, CommandLine.HelpCommand.class},
     footer = {
       "",
       "Every command takes --conf KEY=VALUE (a Spark setting) or --conf FILE (a HOCON file with a",

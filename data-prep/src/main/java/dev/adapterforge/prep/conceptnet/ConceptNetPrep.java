@@ -8,12 +8,11 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import dev.adapterforge.job.InputPaths;
 import dev.adapterforge.job.SparkJob;
-import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import dev.adapterforge.prep.CorpusStats;
 import dev.adapterforge.prep.DropReason;
+import dev.adapterforge.prep.LanguageSelection;
 import dev.adapterforge.prep.PrepOptions;
 import dev.adapterforge.prep.PreparedCorpus;
 import dev.adapterforge.prep.PrepReport;
@@ -84,23 +83,15 @@ public final class ConceptNetPrep extends SparkJob {
 
   @Override
   protected void validate() {
-    prep.validate();
-    for (String language : languages) {
-      if (!language.equals("all") && !LANGUAGE_CODE.matcher(language).matches()) {
-        throw new UsageException("--languages: '" + language + "' is not a ConceptNet language code");
-      }
-    }
-    if (languages.contains("all") && languages.size() > 1) {
-      throw new UsageException("--languages: 'all' cannot be combined with codes");
-    }
-    InputPaths.requireExisting("--input", input, sparkOptions.hadoopConfiguration());
-    output = PreparedOutput.plan(prep.output(), prep.overwrite(), sparkOptions.hadoopConfiguration());
-    tokenizer = prep.tokenizer();
+    LanguageSelection.check(languages, LANGUAGE_CODE, "mt or sw");
+    PrepOptions.Plan plan = prep.plan(input, sparkOptions.hadoopConfiguration());
+    output = plan.output();
+    tokenizer = plan.tokenizer();
   }
 
   @Override
   protected int run(SparkSession spark) {
-    Set<String> requested = languages.contains("all") ? null : new LinkedHashSet<>(languages);
+    Set<String> requested = LanguageSelection.isAll(languages) ? null : new LinkedHashSet<>(languages);
     AssertionClassifier classifier = new AssertionClassifier(requested, templates);
     Dataset<Row> lines = readLines(spark, classifier).persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -116,16 +107,8 @@ public final class ConceptNetPrep extends SparkJob {
       corpusTotals.put("not_requested", notRequested);
       corpusTotals.put("malformed_unattributed", unattributed);
 
-      Map<String, Object> run = new LinkedHashMap<>();
-      run.put("job", spec.name());
-      run.put("input", input);
-      run.put("languages", languages);
-      run.put("templates", templates.name());
-      run.put("base_model", prep.baseModel());
-      run.put("tokenizer_sha256", tokenizer.sha256());
-      run.put("max_length", prep.maxLength());
-      run.put("split", prep.split().toString());
-      run.put("seed", prep.seed());
+      Map<String, Object> run =
+          prep.runSettings(spec.name(), input, tokenizer, Map.of("languages", languages, "templates", templates.name()));
 
       CorpusStats stats =
           PreparedCorpus.publish(spark, classified, prep, output, tokenizer, INPUT_COUNT, run, corpusTotals);

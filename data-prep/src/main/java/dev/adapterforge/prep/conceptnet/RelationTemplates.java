@@ -1,5 +1,6 @@
 package dev.adapterforge.prep.conceptnet;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -48,6 +49,11 @@ public final class RelationTemplates {
   private static final String RELATION_PREFIX = "/r/";
 
   private RelationTemplates() {}
+
+  /** The relation names the table covers, e.g. {@code IsA}, sorted. */
+  public static List<String> relations() {
+    return PAPER_PREDICATES.keySet().stream().sorted().toList();
+  }
 
   /** "{start} {predicate} {end}." for a relation URI such as {@code /r/IsA}, or empty if unmapped. */
   public static Optional<String> render(String start, String relationUri, String end) {

@@ -5,6 +5,8 @@ import dev.adapterforge.doctor.Doctor;
 import dev.adapterforge.job.CommandRunner;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
+import dev.adapterforge.registry.PublishCommand;
+import dev.adapterforge.registry.RegistryCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -26,7 +28,10 @@ import picocli.CommandLine.Spec;
     scope = CommandLine.ScopeType.INHERIT,
     versionProvider = BuildInfo.class,
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
-    subcommands = {GlotccPrep.class, ConceptNetPrep.class, Doctor.class, Bench.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, Doctor.class, Bench.class,
+      CommandLine.HelpCommand.class
+    },
     footer = {
       "",
       "Every command takes --conf KEY=VALUE (a Spark setting) or --conf FILE (a HOCON file with a",

@@ -91,9 +91,9 @@ public final class PrepConceptNetBench extends SparkJob {
     SplittableRandom random = new SplittableRandom(seed * 7919 + i);
     String folder = folders.get(random.nextInt(folders.size()));
     String language = random.nextDouble() < requestedShare ? CODES.get(folder) : "en";
-    String[] sentence = words.document(folder, random.nextInt(1000), seed, 80).split("\\s+");
-    String start = sentence[random.nextInt(sentence.length)].replaceAll("[\\p{P}]", "");
-    String end = sentence[random.nextInt(sentence.length)].replaceAll("[\\p{P}]", "");
+    String[] sentence = words.document(folder, 3 + random.nextInt(1000), seed, 200).split("[\\s\\p{P}]+");
+    String start = sentence[random.nextInt(sentence.length)];
+    String end = sentence[random.nextInt(sentence.length)];
     String relation = "/r/" + RELATIONS.get(random.nextInt(RELATIONS.size()));
     String startUri = "/c/" + language + "/" + (start.isEmpty() ? "x" : start.toLowerCase()) + "/n";
     String endUri = "/c/" + language + "/" + (end.isEmpty() ? "y" : end.toLowerCase());

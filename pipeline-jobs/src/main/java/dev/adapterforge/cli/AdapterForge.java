@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
     versionProvider = BuildInfo.class,
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
     subcommands = {
-      GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, Doctor.class, Bench.class,
+      GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, FillMaskCommand.class,
+      Doctor.class, Bench.class,
       CommandLine.HelpCommand.class
     },
     footer = {

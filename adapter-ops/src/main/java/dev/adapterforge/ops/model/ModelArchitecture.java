@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The shape of a BERT-family encoder, as a Hugging Face config.json states it; each component is
- * the camel-case form of its config.json key.
+ * the camel-case form of its config.json key. Serializable because encoder layer configurations,
+ * which Spark ships to executors, carry it.
  */
 public record ModelArchitecture(
     String modelType,
@@ -25,7 +27,8 @@ public record ModelArchitecture(
     HiddenActivation hiddenAct,
     double layerNormEps,
     double hiddenDropoutProb,
-    double attentionProbsDropoutProb) {
+    double attentionProbsDropoutProb)
+    implements Serializable {
 
   static final ObjectMapper JSON =
       new ObjectMapper()

@@ -1,6 +1,5 @@
 package dev.adapterforge.prep.glotcc;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.array_intersect;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.coalesce;

@@ -1,0 +1,142 @@
+package dev.adapterforge.ops.encoder;
+
+import dev.adapterforge.ops.model.BaseModel;
+import dev.adapterforge.ops.model.ModelArchitecture;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * The frozen encoder as a DL4J layer for a ComputationGraph, with an optional {@link
+ * EncoderAdapter}. Its parameters, everything DL4J serialises, broadcasts and averages, are the
+ * adapter's alone; the base model's weights come from {@link FrozenWeightsCache} each time DL4J
+ * defines the layer's graph, and its configuration carries only their identity (base model and
+ * checkpoint SHA-256).
+ *
+ * <p>Input: token ids as {@code InputType.recurrent(1, length)}, i.e. [batch, 1, length] in the
+ * network's data type, with the padding mask as the input's feature mask [batch, length]. Output
+ * [batch, size, length] (DL4J's NCW): hidden states, or MLM logits over the vocabulary for a
+ * softmax/MCXENT {@code RnnLossLayer} whose label mask selects the masked tokens. Batches may
+ * differ in length.
+ */
+public class EncoderLayer extends SameDiffLayer {
+  private static final long serialVersionUID = 1L;
+
+  /** What the layer emits for each token. */
+  public enum Output {
+    HIDDEN_STATES,
+    MLM_LOGITS
+  }
+
+  @JsonProperty private String baseModel;
+  @JsonProperty private String checkpointSha256;
+  @JsonProperty private ModelArchitecture architecture;
+  @JsonProperty private Output output;
+  @JsonProperty private EncoderAdapter adapter;
+
+  /** For JSON deserialization only. */
+  private EncoderLayer() {}
+
+  /**
+   * @param model the base model: its id (or folder) and checksum are what every JVM resolves
+   * @param adapter the adapter to train, or null for the frozen encoder alone
+   */
+  public EncoderLayer(BaseModel model, Output output, EncoderAdapter adapter) {
+    this.baseModel = model.id();
+    this.checkpointSha256 = model.checkpointSha256();
+    this.architecture = model.architecture();
+    this.output = Objects.requireNonNull(output, "output");
+    this.adapter = adapter;
+  }
+
+  public EncoderAdapter adapter() {
+    return adapter;
+  }
+
+  @Override
+  public InputType getOutputType(int layerIndex, InputType inputType) {
+    if (!(inputType instanceof InputType.InputTypeRecurrent ids)
+        || ids.getSize() != 1
+        || ids.getFormat() != RNNFormat.NCW) {
+      throw new IllegalArgumentException(
+          "layer "
+              + getLayerName()
+              + " reads token ids as InputType.recurrent(1, length), [batch, 1, length]; got "
+              + inputType);
+    }
+    return InputType.recurrent(outputSize(), ids.getTimeSeriesLength());
+  }
+
+  private int outputSize() {
+    return output == Output.MLM_LOGITS ? architecture.vocabSize() : architecture.hiddenSize();
+  }
+
+  @Override
+  public void defineParameters(SDLayerParams parameters) {
+    if (adapter != null) {
+      adapter.defineParameters(parameters, architecture);
+    }
+  }
+
+  @Override
+  public void initializeParameters(Map<String, INDArray> parameters) {
+    if (adapter != null) {
+      adapter.initializeParameters(parameters);
+    }
+  }
+
+  @Override
+  public SDVariable defineLayer(
+      SameDiff sd, SDVariable layerInput, Map<String, SDVariable> paramTable, SDVariable mask) {
+    FrozenWeights weights =
+        FrozenWeightsCache.get(baseModel, checkpointSha256, architecture, layerInput.dataType());
+    SDVariable ids = sd.squeeze(layerInput, 1).castTo(DataType.INT32);
+    Encoder encoder = new Encoder(sd, weights, adapter, paramTable);
+    SDVariable states = encoder.hiddenStates(ids, mask);
+    SDVariable perToken = output == Output.MLM_LOGITS ? encoder.mlmLogits(states) : states;
+    SDVariable sequences =
+        sd.reshape(
+            perToken,
+            sd.concat(0, sd.shape(ids), sd.constant(Nd4j.createFromArray((long) outputSize()))));
+    // DL4J's SameDiffLayer asks SameDiff for dL/d(input) and fails when the input has no
+    // differentiable path, as token ids have not: a zero-weighted one gives them their zero
+    // gradient.
+    SDVariable zeroFromInput = layerInput.sum().mul(0);
+    return sd.permute(sequences, 0, 2, 1).add(zeroFromInput);
+  }
+
+  @Override
+  public Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    CorrectedSameDiffLayer layer =
+        new CorrectedSameDiffLayer(conf, networkDataType, backpropCorrection());
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(layerParamsView);
+    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
+  }
+
+  /** Overridden by the test that shows the defect the correction undoes. */
+  double backpropCorrection() {
+    return CorrectedSameDiffLayer.DL4J_BACKPROP_CORRECTION;
+  }
+}

@@ -5,8 +5,8 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.octet_length;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -18,13 +18,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -74,8 +75,8 @@ public final class PreparedCorpus {
           .add(SOURCE_RECORD, DataTypes.StringType, true);
 
   private static final Logger LOG = LoggerFactory.getLogger(PreparedCorpus.class);
-  // Texts per language whose characters decide the language's dominant script in stats.json.
-  private static final int SCRIPT_SAMPLE = 50;
+  // Characters of each record that vote for its language's script in stats.json.
+  private static final int SCRIPT_SAMPLE = 200;
 
   private PreparedCorpus() {}
 
@@ -229,33 +230,39 @@ public final class PreparedCorpus {
   }
 
   /**
-   * Each language's most frequent Unicode script (COMMON and INHERITED aside) in a sample of its kept
-   * records' {@link #NATIVE_TEXT}, or {@link #TEXT} when the job gives none.
+   * Each language's script: every kept record votes with the most frequent Unicode script (COMMON and
+   * INHERITED aside) of the first {@value #SCRIPT_SAMPLE} characters of its {@link #NATIVE_TEXT}, or
+   * {@link #TEXT} when the job gives none. A vote per record, counted by a plain aggregation: no
+   * language's records are ever gathered in one task.
    */
   private static Map<String, String> dominantScripts(Dataset<Row> kept) {
     String column = List.of(kept.columns()).contains(NATIVE_TEXT) ? NATIVE_TEXT : TEXT;
-    List<Row> sample =
-        kept.withColumn("n", row_number().over(Window.partitionBy(LANGUAGE).orderBy(SOURCE_FILE, SOURCE_RECORD)))
-            .where(col("n").leq(SCRIPT_SAMPLE))
-            .select(col(LANGUAGE), col(column))
-            .collectAsList();
-    Map<String, Map<Character.UnicodeScript, Long>> counts = new HashMap<>();
-    for (Row row : sample) {
-      Map<Character.UnicodeScript, Long> perScript =
-          counts.computeIfAbsent(row.getString(0), l -> new EnumMap<>(Character.UnicodeScript.class));
-      row.getString(1)
-          .codePoints()
-          .mapToObj(Character.UnicodeScript::of)
-          .filter(s -> s != Character.UnicodeScript.COMMON && s != Character.UnicodeScript.INHERITED)
-          .forEach(s -> perScript.merge(s, 1L, Long::sum));
+    Map<String, String> scripts = new HashMap<>();
+    Map<String, Long> votes = new HashMap<>();
+    for (Row row : kept.select(col(LANGUAGE), SCRIPT_OF.apply(col(column)).as("script")).groupBy(LANGUAGE, "script").count().collectAsList()) {
+      String language = row.getString(0);
+      if (row.getLong(2) > votes.getOrDefault(language, -1L)) {
+        votes.put(language, row.getLong(2));
+        scripts.put(language, row.isNullAt(1) ? "UNKNOWN" : row.getString(1));
+      }
     }
-    return counts.entrySet().stream()
-        .collect(
-            Collectors.toMap(
-                Map.Entry::getKey,
-                e -> e.getValue().entrySet().stream()
-                    .max(Map.Entry.comparingByValue())
-                    .map(s -> s.getKey().name())
-                    .orElse("UNKNOWN")));
+    return scripts;
   }
+
+  private static final UserDefinedFunction SCRIPT_OF =
+      udf((UDF1<String, String>) PreparedCorpus::scriptOf, DataTypes.StringType);
+
+  static String scriptOf(String text) {
+    if (text == null) {
+      return null;
+    }
+    Map<Character.UnicodeScript, Integer> counts = new EnumMap<>(Character.UnicodeScript.class);
+    text.codePoints()
+        .limit(SCRIPT_SAMPLE)
+        .mapToObj(Character.UnicodeScript::of)
+        .filter(s -> s != Character.UnicodeScript.COMMON && s != Character.UnicodeScript.INHERITED)
+        .forEach(s -> counts.merge(s, 1, Integer::sum));
+    return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> e.getKey().name()).orElse(null);
+  }
+
 }

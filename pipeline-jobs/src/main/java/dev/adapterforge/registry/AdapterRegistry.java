@@ -49,6 +49,7 @@ public final class AdapterRegistry {
   private final SparkSession spark;
   private final org.apache.hadoop.fs.Path root;
   private final FileSystem fs;
+  private volatile boolean tableExists;
 
   private AdapterRegistry(SparkSession spark, org.apache.hadoop.fs.Path root, FileSystem fs) {
     this.spark = spark;
@@ -244,8 +245,12 @@ public final class AdapterRegistry {
     return DeltaTable.forPath(spark, tablePath());
   }
 
+  /** Creates the table on first use; once it exists, every later call is free. */
   private void ensureTable() {
-    DeltaTable.createIfNotExists(spark).location(tablePath()).addColumns(RegistryTable.SCHEMA).execute();
+    if (!tableExists) {
+      DeltaTable.createIfNotExists(spark).location(tablePath()).addColumns(RegistryTable.SCHEMA).execute();
+      tableExists = true;
+    }
   }
 
   /**

@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -111,6 +112,8 @@ public final class GlotccPrep extends SparkJob {
   @Mixin PrepOptions prep;
 
   private GlotccTree tree;
+  /** The shards' records as read and filtered, cached for the run; released when it ends. */
+  private Dataset<Row> decoded;
   private PreparedOutput output;
   private TokenizerSpec tokenizer;
 
@@ -120,10 +123,11 @@ public final class GlotccPrep extends SparkJob {
       throw new UsageException("--near-duplicate-threshold: must be in [0, 1], got " + nearDuplicateThreshold);
     }
     LanguageSelection.check(languages, GlotccTree.FOLDER, "sun-Latn");
-    PrepOptions.Plan plan = prep.plan(input, sparkOptions.hadoopConfiguration());
+    Configuration hadoopConf = sparkOptions.hadoopConfiguration();
+    PrepOptions.Plan plan = prep.plan(input, hadoopConf);
     output = plan.output();
     tokenizer = plan.tokenizer();
-    tree = GlotccTree.scan(input, languages, sparkOptions.hadoopConfiguration());
+    tree = GlotccTree.scan(input, languages, hadoopConf);
   }
 
   @Override
@@ -140,7 +144,14 @@ public final class GlotccPrep extends SparkJob {
     jobSettings.put("near_duplicate_threshold", nearDuplicateThreshold);
     Map<String, Object> run = prep.runSettings(spec.name(), input, tokenizer, jobSettings);
 
-    CorpusStats stats = PreparedCorpus.publish(spark, classified, prep, output, tokenizer, INPUT_COUNT, run, totals);
+    CorpusStats stats;
+    try {
+      stats = PreparedCorpus.publish(spark, classified, prep, output, tokenizer, INPUT_COUNT, run, totals);
+    } finally {
+      if (decoded != null) {
+        decoded.unpersist();
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf("%s: %d shards read, %d unreadable%n", spec.name(), tree.shards().size(), tree.unreadable().size());
     out.print(PrepReport.table(stats));
@@ -188,6 +199,7 @@ public final class GlotccPrep extends SparkJob {
             .withColumn(PreparedCorpus.TEXT, when(col("reason").isNull(), DOCUMENT.apply(content)))
             // once: input_file_name() is only defined in the scan's stage, and the dedup stages read this twice
             .persist(StorageLevel.MEMORY_AND_DISK());
+    decoded = filtered;
 
     // Exact duplicates: the first record of each text, in a fixed order, is kept.
     WindowSpec sameText =
@@ -225,13 +237,13 @@ public final class GlotccPrep extends SparkJob {
    * the rest of a corrupt file rather than fail the job), so none goes uncounted.
    */
   private Dataset<Row> undecodedRecords(SparkSession spark, Dataset<Row> read) {
-    Map<String, Long> decoded = new HashMap<>();
+    Map<String, Long> decodedPerShard = new HashMap<>();
     for (Row row : read.groupBy(PreparedCorpus.SOURCE_FILE).count().collectAsList()) {
-      decoded.put(new Path(row.getString(0)).toUri().getPath(), row.getLong(1));
+      decodedPerShard.put(new Path(row.getString(0)).toUri().getPath(), row.getLong(1));
     }
     Dataset<Row> undecoded = spark.createDataFrame(List.of(), PreparedCorpus.RECORD_SCHEMA);
     for (GlotccTree.Shard shard : tree.shards()) {
-      long missing = shard.rows() - decoded.getOrDefault(new Path(shard.path()).toUri().getPath(), 0L);
+      long missing = shard.rows() - decodedPerShard.getOrDefault(new Path(shard.path()).toUri().getPath(), 0L);
       if (missing > 0) {
         LOG.warn("{} of {} records of {} could not be decoded; quarantined as malformed", missing, shard.rows(), shard.path());
         undecoded = undecoded.unionByName(

@@ -18,6 +18,7 @@ import static dev.adapterforge.ops.encoder.EncoderTensor.WORD_EMBEDDINGS;
 import dev.adapterforge.ops.model.HiddenActivation;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -155,12 +156,10 @@ public final class Encoder {
             layer);
     SDVariable intermediate = activation(projection(layer, Projection.INTERMEDIATE, attention));
     SDVariable output = projection(layer, Projection.OUTPUT, intermediate);
-    return adapter.feedForwardOutput(
-        hooks,
-        layer,
-        output,
-        attention,
-        sum -> layerNorm(sum, OUTPUT_NORM_GAIN, OUTPUT_NORM_BIAS, layer));
+    UnaryOperator<SDVariable> outputNorm =
+        sum -> layerNorm(sum, OUTPUT_NORM_GAIN, OUTPUT_NORM_BIAS, layer);
+    SDVariable adapted = adapter.feedForwardOutput(hooks, layer, output, attention, outputNorm);
+    return outputNorm.apply(adapted.add(attention));
   }
 
   /** [tokens, hidden] to [batch, heads, length, head size]. */

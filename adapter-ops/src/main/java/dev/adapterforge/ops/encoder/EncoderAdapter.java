@@ -48,9 +48,12 @@ public interface EncoderAdapter extends Serializable {
   }
 
   /**
-   * A layer's result from its feed-forward output (the {@link Projection#OUTPUT} dense), the
-   * block's input as residual, and the layer's output LayerNorm: a bottleneck adapter's place.
-   * Unadapted, {@code layerNorm(output + residual)}.
+   * The feed-forward block's output (the {@link Projection#OUTPUT} dense) as the layer's residual
+   * sum sees it: the layer's result is {@code layerNorm(returned + residual)}, with the block's
+   * input as residual and the layer's own output LayerNorm. A bottleneck adapter's place, in the
+   * adapters library's Pfeiffer form: {@code output + up(f(down(layerNorm(output + residual))))},
+   * so that adapters stacked here compose by applying one after the other. Unadapted, {@code
+   * output}.
    */
   default SDVariable feedForwardOutput(
       HookContext context,
@@ -58,7 +61,7 @@ public interface EncoderAdapter extends Serializable {
       SDVariable output,
       SDVariable residual,
       UnaryOperator<SDVariable> layerNorm) {
-    return layerNorm.apply(output.add(residual));
+    return output;
   }
 
   /**

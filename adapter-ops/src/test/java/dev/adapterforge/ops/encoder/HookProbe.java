@@ -100,7 +100,7 @@ final class HookProbe implements EncoderAdapter {
             .relu(down, 0)
             .mmul(context.parameter(bottleneck(layer, "up")))
             .add(context.parameter(bottleneck(layer, "upBias")));
-    return hidden.add(up);
+    return output.add(up);
   }
 
   @Override

@@ -195,13 +195,15 @@ public final class Encoder {
    * Composed from elementary ops: ND4J's own gelu op is the sigmoid approximation x·σ(1.702x),
    * which no BERT checkpoint was trained with.
    */
-  static SDVariable activation(SameDiff sd, HiddenActivation activation, SDVariable x) {
+  public static SDVariable activation(SameDiff sd, HiddenActivation activation, SDVariable x) {
     return switch (activation) {
       case GELU_ERF -> x.mul(0.5).mul(sd.math.erf(x.div(SQRT_2)).add(1));
       case GELU_TANH ->
           x.mul(0.5)
               .mul(sd.math.tanh(x.add(sd.math.cube(x).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1));
       case RELU -> sd.nn.relu(x, 0);
+      case TANH -> sd.math.tanh(x);
+      case SWISH -> x.mul(sd.nn.sigmoid(x));
     };
   }
 

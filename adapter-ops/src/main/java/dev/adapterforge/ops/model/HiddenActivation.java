@@ -4,7 +4,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** The encoder's feed-forward activation, under the names Hugging Face's config.json uses. */
+/**
+ * The encoder's feed-forward activation, or an adapter's non-linearity, under the names Hugging
+ * Face's config.json and the adapters library use.
+ */
 public enum HiddenActivation {
   /** GELU with the exact Gaussian CDF, x/2 (1 + erf(x / sqrt 2)): Hugging Face's "gelu". */
   GELU_ERF("gelu"),
@@ -13,7 +16,10 @@ public enum HiddenActivation {
    * #GELU_ERF} by up to ~9e-3 in mBERT's last hidden state.
    */
   GELU_TANH("gelu_new", "gelu_pytorch_tanh"),
-  RELU("relu");
+  RELU("relu"),
+  TANH("tanh"),
+  /** x·σ(x). */
+  SWISH("swish", "silu");
 
   private final List<String> configNames;
 

@@ -2,12 +2,10 @@ package dev.adapterforge.ops.model;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,14 +20,6 @@ final class Sha256Sidecar {
   private static final int HEX_LENGTH = 64;
 
   private Sha256Sidecar() {}
-
-  static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
-  }
 
   /**
    * The file's SHA-256 in hex: from its sidecar when that is at least as new as the file, else
@@ -46,14 +36,7 @@ final class Sha256Sidecar {
       }
       LOG.warn("{}: not a sha256sum line; recomputing", sidecar);
     }
-    MessageDigest digest = newDigest();
-    byte[] buffer = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    String computed = HexFormat.of().formatHex(digest.digest());
+    String computed = Sha256.of(file);
     try {
       store(file, computed);
     } catch (IOException e) {

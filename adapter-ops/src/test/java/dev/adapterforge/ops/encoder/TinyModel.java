@@ -24,26 +24,26 @@ import java.util.stream.IntStream;
  * applies when it converts a TF BERT checkpoint, so a naming mistake in the encoder cannot cancel
  * out.
  */
-final class TinyModel {
+public final class TinyModel {
 
   /** Special tokens first, as BERT numbers them: [PAD] is id 0 and [MASK] id 4. */
-  static final List<String> VOCABULARY =
+  public static final List<String> VOCABULARY =
       List.of(
           "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "d", "e", "f", "g", "h", "i",
           "j", "k", "l", "m", "n", "o");
 
   /** 2 layers, hidden 8, 2 heads, FFN 16, 16 positions, vocabulary 20, exact GELU. */
-  static final ModelArchitecture BERT = bert(HiddenActivation.GELU_ERF);
+  public static final ModelArchitecture BERT = bert(HiddenActivation.GELU_ERF);
 
   private TinyModel() {}
 
-  static ModelArchitecture bert(HiddenActivation activation) {
+  public static ModelArchitecture bert(HiddenActivation activation) {
     return new ModelArchitecture(
         "bert", 2, 8, 2, 16, 16, VOCABULARY.size(), 2, activation, 1e-12, 0, 0);
   }
 
   /** Random weights under mBERT's TensorFlow names (TF-Hub scope, kernels [in, out]). */
-  static Map<String, Tensor> tensorFlowWeights(ModelArchitecture a, long seed) {
+  public static Map<String, Tensor> tensorFlowWeights(ModelArchitecture a, long seed) {
     Random random = new Random(seed);
     long hidden = a.hiddenSize();
     long intermediate = a.intermediateSize();
@@ -76,7 +76,7 @@ final class TinyModel {
    * {@code roberta.} and {@code lm_head.}), with Linear weights transposed to [out, in] and the
    * tied decoder weight saved beside the embeddings, as some checkpoints do.
    */
-  static Map<String, Tensor> huggingFaceWeights(Map<String, Tensor> tensorFlow, boolean roberta) {
+  public static Map<String, Tensor> huggingFaceWeights(Map<String, Tensor> tensorFlow, boolean roberta) {
     Map<String, Tensor> renamed = new LinkedHashMap<>();
     for (Tensor tensor : tensorFlow.values()) {
       String name =
@@ -107,7 +107,7 @@ final class TinyModel {
   }
 
   /** Writes a model folder and resolves it, as {@code --base-model PATH} would. */
-  static BaseModel write(
+  public static BaseModel write(
       Path directory, ModelArchitecture architecture, Map<String, Tensor> weights)
       throws IOException {
     Files.createDirectories(directory);
@@ -163,7 +163,7 @@ final class TinyModel {
   }
 
   /** Random real-token ids (never a special token) for a batch of this size. */
-  static int[][] randomIds(Random random, int batch, int length) {
+  public static int[][] randomIds(Random random, int batch, int length) {
     int[][] ids = new int[batch][];
     for (int row = 0; row < batch; row++) {
       ids[row] =

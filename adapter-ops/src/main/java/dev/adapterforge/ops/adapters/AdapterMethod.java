@@ -1,0 +1,44 @@
+package dev.adapterforge.ops.adapters;
+
+import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
+import java.util.Arrays;
+import java.util.List;
+
+/** The adapter methods, by the names the adapters and PEFT libraries give them. */
+public enum AdapterMethod {
+  /** Sequential bottleneck after each feed-forward block (Pfeiffer). */
+  SEQ_BN("seq_bn", BottleneckConfig.class);
+
+  private final String id;
+  private final Class<? extends AdapterConfig> configClass;
+
+  AdapterMethod(String id, Class<? extends AdapterConfig> configClass) {
+    this.id = id;
+    this.configClass = configClass;
+  }
+
+  /** The name in configs, artifacts and on the command line, e.g. {@code seq_bn}. */
+  public String id() {
+    return id;
+  }
+
+  /** The record its hyperparameters read into. */
+  public Class<? extends AdapterConfig> configClass() {
+    return configClass;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the methods there are
+   */
+  public static AdapterMethod of(String id) {
+    return Arrays.stream(values())
+        .filter(method -> method.id.equals(id))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("unknown adapter method \"" + id + "\"; methods: " + ids()));
+  }
+
+  public static List<String> ids() {
+    return Arrays.stream(values()).map(AdapterMethod::id).toList();
+  }
+}

@@ -1,0 +1,53 @@
+package dev.adapterforge.ops.adapters;
+
+import dev.adapterforge.ops.encoder.EncoderAdapter;
+import dev.adapterforge.ops.encoder.EncoderLayer;
+import dev.adapterforge.ops.encoder.TinyModel;
+import dev.adapterforge.ops.model.BaseModel;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/** Float networks of the encoder with an adapter, for adapter tests. */
+public final class AdapterGraphs {
+  public static final int LENGTH = 5;
+
+  private AdapterGraphs() {}
+
+  /** The encoder emitting hidden states, with {@code adapter} (or none) initialised. */
+  public static ComputationGraph hiddenStates(BaseModel model, EncoderAdapter adapter) {
+    return graph(new EncoderLayer(model, EncoderLayer.Output.HIDDEN_STATES, adapter));
+  }
+
+  /** The encoder emitting MLM logits, with {@code adapter} (or none) initialised. */
+  public static ComputationGraph mlmLogits(BaseModel model, EncoderAdapter adapter) {
+    return graph(new EncoderLayer(model, EncoderLayer.Output.MLM_LOGITS, adapter));
+  }
+
+  private static ComputationGraph graph(EncoderLayer encoder) {
+    ComputationGraph graph =
+        new ComputationGraph(
+            new NeuralNetConfiguration.Builder()
+                .seed(1)
+                .updater(new Adam(1e-3))
+                .graphBuilder()
+                .addInputs("ids")
+                .setInputTypes(InputType.recurrent(1, LENGTH))
+                .addLayer("encoder", encoder, "ids")
+                .setOutputs("encoder")
+                .build());
+    graph.init();
+    return graph;
+  }
+
+  /** Three sequences of random real-token ids, as the layer reads them: [3, 1, LENGTH] floats. */
+  public static INDArray sampleIds() {
+    INDArray ids = Nd4j.createFromArray(TinyModel.randomIds(new Random(8), 3, LENGTH)).castTo(DataType.FLOAT);
+    return ids.reshape(3, 1, LENGTH);
+  }
+}

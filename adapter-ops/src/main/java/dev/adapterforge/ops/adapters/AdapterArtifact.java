@@ -200,7 +200,8 @@ public final class AdapterArtifact {
           parameters,
           lineage(block),
           block.path("base_model").path("id").asText(),
-          trainedOn);
+          trainedOn,
+          actual);
     }
   }
 

@@ -1,0 +1,59 @@
+package dev.adapterforge.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingLogTest {
+  @TempDir Path dir;
+
+  private static TrainingLog.Round round(long step, double validation) {
+    return new TrainingLog.Round(step, 5.0 - step / 10.0, validation, 1234.5, 4_000, 8_000, 12);
+  }
+
+  @Test
+  void writesACsvRowPerRoundAndACurve() throws IOException {
+    Path csv = dir.resolve("training_log.csv");
+    Path png = dir.resolve("training_curve.png");
+    TrainingLog log = TrainingLog.create(csv, png, "mt seq_bn");
+    log.append(round(2, Double.NaN));
+    log.append(round(4, 4.2));
+
+    assertEquals(
+        List.of(
+            TrainingLog.HEADER,
+            "2,4.800000,,1234.5,4000,8000,12",
+            "4,4.600000,4.200000,1234.5,4000,8000,12"),
+        Files.readAllLines(csv));
+    BufferedImage curve = ImageIO.read(png.toFile());
+    assertEquals(800, curve.getWidth());
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(2, files.count(), "no temporary file is left");
+    }
+  }
+
+  @Test
+  void aResumedLogDropsTheRoundsPastItsCheckpoint() throws IOException {
+    Path csv = dir.resolve("log.csv");
+    Path png = dir.resolve("curve.png");
+    TrainingLog log = TrainingLog.create(csv, png, "t");
+    for (long step = 1; step <= 5; step++) {
+      log.append(round(step, step % 2 == 0 ? 4.0 : Double.NaN));
+    }
+
+    TrainingLog resumed = TrainingLog.resume(csv, png, "t", 2);
+    assertEquals(List.of(round(1, Double.NaN), round(2, 4.0)), resumed.rounds());
+    resumed.append(round(3, Double.NaN));
+    assertEquals(4, Files.readAllLines(csv).size());
+    assertTrue(Files.size(png) > 0);
+  }
+}

@@ -6,64 +6,58 @@ import dev.adapterforge.ops.tokenizer.Tokenizer;
 import dev.adapterforge.ops.tokenizer.TokenizerCache;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Masked-token prediction, as Hugging Face's fill-mask pipeline does it: the text tokenized with
- * the model's own tokenizer, the encoder run, and for every mask token the most probable vocabulary
- * tokens under the MLM head's softmax. Texts of a batch are padded to the longest; the head runs on
- * the masked positions only. One graph, defined once; calls are serialised.
+ * the model's own tokenizer, the encoder run (with an adapter inside, if given), and for every mask
+ * token the most probable vocabulary tokens under the MLM head's softmax. Texts of a batch are padded
+ * to the longest; the head runs on the masked positions only.
  */
 public final class FillMask {
 
   /** One candidate for a masked position. */
   public record Prediction(int tokenId, String token, double probability) {}
 
-  private static final String IDS = "ids";
-  private static final String ATTENTION_MASK = "attention_mask";
-  private static final String MASKED_ROWS = "masked_rows";
-  private static final String PROBABILITIES = "probabilities";
-
   private final Tokenizer tokenizer;
-  private final FrozenWeights weights;
-  private final SameDiff graph;
+  private final MaskedLmGraph model;
 
   /**
    * @throws IllegalArgumentException if the tokenizer has ids beyond the model's embeddings
    */
-  public FillMask(Tokenizer tokenizer, FrozenWeights weights) {
-    if (tokenizer.vocabularySize() > weights.architecture().vocabSize()) {
+  public FillMask(Tokenizer tokenizer, MaskedLmGraph model) {
+    int embeddings = model.weights().architecture().vocabSize();
+    if (tokenizer.vocabularySize() > embeddings) {
       throw new IllegalArgumentException(
           String.format(
               "the tokenizer has %d ids, the model's embeddings only %d: not this model's"
                   + " tokenizer",
-              tokenizer.vocabularySize(), weights.architecture().vocabSize()));
+              tokenizer.vocabularySize(), embeddings));
     }
     this.tokenizer = tokenizer;
-    this.weights = weights;
-    this.graph = SameDiff.create();
-    SDVariable ids = graph.placeHolder(IDS, DataType.INT32, -1, -1);
-    SDVariable attentionMask = graph.placeHolder(ATTENTION_MASK, weights.dataType(), -1, -1);
-    SDVariable maskedRows = graph.placeHolder(MASKED_ROWS, DataType.INT32, -1);
-    Encoder encoder = new Encoder(graph, weights, null, Map.of());
-    SDVariable masked = graph.gather(encoder.hiddenStates(ids, attentionMask), maskedRows, 0);
-    graph.nn.softmax(PROBABILITIES, encoder.mlmLogits(masked), 1);
+    this.model = model;
   }
 
-  /** The base model's own tokenizer (its folder's, cased) and its float weights from the cache. */
-  public static FillMask of(BaseModel model) {
+  /**
+   * The base model's own tokenizer (its folder's, cased) and its float weights from the cache,
+   * with {@code adapter} and its trained parameters inside, or none when null.
+   */
+  public static FillMask of(
+      BaseModel model, EncoderAdapter adapter, Map<String, INDArray> adapterParameters) {
     return new FillMask(
         TokenizerCache.get(TokenizerSpec.fromFolder(model.directory())),
-        FrozenWeightsCache.get(model, DataType.FLOAT));
+        new MaskedLmGraph(FrozenWeightsCache.get(model, DataType.FLOAT), adapter, adapterParameters));
+  }
+
+  /** The base model alone. */
+  public static FillMask of(BaseModel model) {
+    return of(model, null, Map.of());
   }
 
   /**
@@ -79,52 +73,34 @@ public final class FillMask {
    * @throws IllegalArgumentException if {@code topK} is not positive or a text is longer than the
    *     model's positions
    */
-  public synchronized List<List<List<Prediction>>> predict(List<String> texts, int topK) {
+  public List<List<List<Prediction>>> predict(List<String> texts, int topK) {
     if (topK < 1) {
       throw new IllegalArgumentException("topK must be positive, got " + topK);
     }
     List<int[]> encoded = tokenizer.encodeBatch(texts);
-    int length = encoded.stream().mapToInt(ids -> ids.length).max().orElse(0);
-    if (length > weights.maxSequenceLength()) {
-      throw new IllegalArgumentException(
-          String.format(
-              "a text is %d tokens long, the model reads at most %d",
-              length, weights.maxSequenceLength()));
-    }
     SpecialTokens special = tokenizer.specialTokens();
-    int[][] ids = new int[encoded.size()][length];
-    float[][] attentionMask = new float[encoded.size()][length];
+    PaddedBatch batch = PaddedBatch.of(encoded, special.pad(), model.weights().maxSequenceLength());
     List<Integer> maskedRows = new ArrayList<>();
-    for (int text = 0; text < ids.length; text++) {
+    for (int text = 0; text < encoded.size(); text++) {
       int[] textIds = encoded.get(text);
-      Arrays.fill(ids[text], special.pad());
-      System.arraycopy(textIds, 0, ids[text], 0, textIds.length);
       for (int position = 0; position < textIds.length; position++) {
-        attentionMask[text][position] = 1;
         if (textIds[position] == special.mask()) {
-          maskedRows.add(text * length + position);
+          maskedRows.add(batch.row(text, position));
         }
       }
     }
 
     List<List<List<Prediction>>> predictions = new ArrayList<>();
-    INDArray probabilities =
+    INDArray logProbabilities =
         maskedRows.isEmpty()
             ? null
-            : graph.outputSingle(
-                Map.of(
-                    IDS, Nd4j.createFromArray(ids),
-                    ATTENTION_MASK, Nd4j.createFromArray(attentionMask).castTo(weights.dataType()),
-                    MASKED_ROWS,
-                        Nd4j.createFromArray(
-                            maskedRows.stream().mapToInt(Integer::intValue).toArray())),
-                PROBABILITIES);
+            : model.logProbabilities(batch, maskedRows.stream().mapToInt(Integer::intValue).toArray());
     int row = 0;
     for (int[] textIds : encoded) {
       List<List<Prediction>> perMask = new ArrayList<>();
       for (int id : textIds) {
         if (id == special.mask()) {
-          perMask.add(mostProbable(probabilities.getRow(row++).toFloatVector(), topK));
+          perMask.add(mostProbable(Transforms.exp(logProbabilities.getRow(row++), true).toFloatVector(), topK));
         }
       }
       predictions.add(perMask);

@@ -57,7 +57,7 @@ public final class MlmMasking {
     int candidates = 0;
     int count = 0;
     for (int position = 0; position < ids.length; position++) {
-      if (!isSpecial(ids[position])) {
+      if (!special.isSpecial(ids[position])) {
         candidates++;
         if (random.nextDouble() < probability) {
           chosen[position] = true;
@@ -94,7 +94,7 @@ public final class MlmMasking {
 
   private int nthCandidate(int[] ids, int n) {
     for (int position = 0; position < ids.length; position++) {
-      if (!isSpecial(ids[position]) && n-- == 0) {
+      if (!special.isSpecial(ids[position]) && n-- == 0) {
         return position;
       }
     }
@@ -105,15 +105,7 @@ public final class MlmMasking {
     int id;
     do {
       id = random.nextInt(vocabularySize);
-    } while (isSpecial(id));
+    } while (special.isSpecial(id));
     return id;
-  }
-
-  private boolean isSpecial(int id) {
-    return id == special.cls()
-        || id == special.sep()
-        || id == special.pad()
-        || id == special.mask()
-        || id == special.unk();
   }
 }

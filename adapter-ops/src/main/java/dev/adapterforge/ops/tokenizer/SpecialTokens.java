@@ -37,6 +37,11 @@ public record SpecialTokens(int cls, int sep, int pad, int mask, int unk) {
             : find(ids, "unk", BERT_UNK, "<unk>"));
   }
 
+  /** Whether {@code id} is one of these tokens, none of which MLM ever predicts. */
+  public boolean isSpecial(int id) {
+    return id == cls || id == sep || id == pad || id == mask || id == unk;
+  }
+
   private static int find(Map<String, Integer> ids, String role, String... spellings) {
     return Stream.of(spellings)
         .map(ids::get)

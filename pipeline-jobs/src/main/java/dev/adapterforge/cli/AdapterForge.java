@@ -2,6 +2,7 @@ package dev.adapterforge.cli;
 
 import dev.adapterforge.bench.Bench;
 import dev.adapterforge.doctor.Doctor;
+import dev.adapterforge.evaluate.EvaluateMlmCommand;
 import dev.adapterforge.job.CommandRunner;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
     subcommands = {
       GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, FillMaskCommand.class,
-      Doctor.class, Bench.class,
+      EvaluateMlmCommand.class, Doctor.class, Bench.class,
       CommandLine.HelpCommand.class
     },
     footer = {

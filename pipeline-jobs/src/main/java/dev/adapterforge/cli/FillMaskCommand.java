@@ -4,12 +4,11 @@ import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.encoder.FillMask;
 import dev.adapterforge.ops.model.BaseModel;
-import dev.adapterforge.ops.model.BaseModelResolver;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,10 +16,11 @@ import picocli.CommandLine.Spec;
 /** {@code adapterforge fill-mask}: what the base model's MLM head predicts for each [MASK]; no Spark. */
 @Command(
     name = "fill-mask",
-    description = "Prints the top-k tokens and probabilities the base model predicts for each [MASK] in --text.")
+    description =
+        "Prints the top-k tokens and probabilities the base model (with --adapter inside, if given)"
+            + " predicts for each [MASK] in --text.")
 public final class FillMaskCommand implements Callable<Integer> {
-  @Option(names = "--base-model", defaultValue = "mbert", paramLabel = "mbert|PATH", description = "The base model: 'mbert' or a model folder.")
-  String baseModel;
+  @Mixin ModelOptions model;
 
   @Option(names = "--text", required = true, description = "Text with one or more [MASK] tokens.")
   String text;
@@ -35,15 +35,11 @@ public final class FillMaskCommand implements Callable<Integer> {
     if (topK < 1) {
       throw new UsageException("--top-k: must be at least 1, got " + topK);
     }
-    BaseModel model;
-    try {
-      model = BaseModelResolver.fromEnvironment().resolve(baseModel);
-    } catch (IOException e) {
-      throw new UsageException(BaseModelResolver.OPTION + ": " + e.getMessage(), e);
-    }
+    BaseModel baseModel = model.baseModel();
     List<List<FillMask.Prediction>> masks;
     try {
-      masks = FillMask.of(model).predict(text, topK);
+      masks =
+          FillMask.of(baseModel, model.encoderAdapter(), model.adapterParameters()).predict(text, topK);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--text: " + e.getMessage(), e);
     }

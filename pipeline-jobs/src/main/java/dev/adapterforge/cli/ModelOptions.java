@@ -1,0 +1,70 @@
+package dev.adapterforge.cli;
+
+import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.adapters.AdapterArtifact;
+import dev.adapterforge.ops.adapters.LoadedAdapter;
+import dev.adapterforge.ops.encoder.EncoderAdapter;
+import dev.adapterforge.ops.model.BaseModel;
+import dev.adapterforge.ops.model.BaseModelResolver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Option;
+
+/** {@code --base-model} and {@code --adapter}, for the commands that run the model. */
+public final class ModelOptions {
+  @Option(
+      names = BaseModelResolver.OPTION,
+      defaultValue = "mbert",
+      paramLabel = "mbert|PATH",
+      description = "The base model: 'mbert' or a model folder (default: ${DEFAULT-VALUE}).")
+  String baseModel;
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description = "An adapter folder (adapter_config.json + safetensors) to run inside the base model.")
+  Path adapter;
+
+  private BaseModel resolved;
+  private LoadedAdapter loaded;
+
+  /**
+   * @throws UsageException if the model cannot be resolved
+   */
+  public BaseModel baseModel() {
+    if (resolved == null) {
+      try {
+        resolved = BaseModelResolver.fromEnvironment().resolve(baseModel);
+      } catch (IOException e) {
+        throw new UsageException(BaseModelResolver.OPTION + ": " + e.getMessage(), e);
+      }
+    }
+    return resolved;
+  }
+
+  /**
+   * The adapter, loaded and checked against the base model, or null without --adapter.
+   *
+   * @throws UsageException if it cannot be loaded or belongs to another base model
+   */
+  public LoadedAdapter adapter() {
+    if (adapter != null && loaded == null) {
+      try {
+        loaded = AdapterArtifact.read(adapter, baseModel());
+      } catch (IOException e) {
+        throw new UsageException("--adapter: " + e.getMessage(), e);
+      }
+    }
+    return loaded;
+  }
+
+  public EncoderAdapter encoderAdapter() {
+    return adapter() == null ? null : adapter().adapter();
+  }
+
+  public Map<String, INDArray> adapterParameters() {
+    return adapter() == null ? Map.of() : adapter().parameters();
+  }
+}

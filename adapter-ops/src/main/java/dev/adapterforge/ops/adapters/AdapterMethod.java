@@ -1,13 +1,16 @@
 package dev.adapterforge.ops.adapters;
 
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
+import dev.adapterforge.ops.adapters.invertible.InvertibleConfig;
 import java.util.Arrays;
 import java.util.List;
 
 /** The adapter methods, by the names the adapters and PEFT libraries give them. */
 public enum AdapterMethod {
   /** Sequential bottleneck after each feed-forward block (Pfeiffer). */
-  SEQ_BN("seq_bn", BottleneckConfig.class);
+  SEQ_BN("seq_bn", BottleneckConfig.class),
+  /** seq_bn plus a NICE invertible adapter on the embeddings, inverted before the MLM output. */
+  SEQ_BN_INV("seq_bn_inv", InvertibleConfig.class);
 
   private final String id;
   private final Class<? extends AdapterConfig> configClass;

@@ -1,6 +1,7 @@
 package dev.adapterforge.ops.adapters.bottleneck;
 
 import dev.adapterforge.ops.adapters.Adapter;
+import dev.adapterforge.ops.adapters.Initialization;
 import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.adapters.PythonTensor;
 import dev.adapterforge.ops.encoder.Encoder;
@@ -13,7 +14,6 @@ import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -29,7 +29,6 @@ public final class BottleneckAdapter implements Adapter {
   /** The adapters library's safetensors weights file. */
   static final String ADAPTERS_WEIGHTS_FILE = "adapter.safetensors";
 
-  private static final double INIT_STD = 0.02;
   private static final String PREFIX = "seqbn.layer";
 
   @JsonProperty private int reductionFactor;
@@ -83,14 +82,7 @@ public final class BottleneckAdapter implements Adapter {
 
   @Override
   public void initializeParameters(Map<String, INDArray> parameters) {
-    parameters.forEach(
-        (name, parameter) -> {
-          if (name.endsWith(".weight")) {
-            parameter.assign(Nd4j.randn(parameter.dataType(), parameter.shape()).muli(INIT_STD));
-          } else {
-            parameter.assign(0);
-          }
-        });
+    Initialization.bert(parameters);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.adapterforge.ops.adapters;
 
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
 import dev.adapterforge.ops.adapters.invertible.InvertibleConfig;
+import dev.adapterforge.ops.adapters.lora.LoraConfig;
 import java.util.Arrays;
 import java.util.List;
 
@@ -10,7 +11,9 @@ public enum AdapterMethod {
   /** Sequential bottleneck after each feed-forward block (Pfeiffer). */
   SEQ_BN("seq_bn", BottleneckConfig.class),
   /** seq_bn plus a NICE invertible adapter on the embeddings, inverted before the MLM output. */
-  SEQ_BN_INV("seq_bn_inv", InvertibleConfig.class);
+  SEQ_BN_INV("seq_bn_inv", InvertibleConfig.class),
+  /** Low-rank updates of chosen projections, in PEFT's layout. */
+  LORA("lora", LoraConfig.class);
 
   private final String id;
   private final Class<? extends AdapterConfig> configClass;

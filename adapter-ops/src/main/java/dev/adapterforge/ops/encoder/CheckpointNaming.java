@@ -116,26 +116,19 @@ enum CheckpointNaming {
     boolean roberta = this == HUGGING_FACE_ROBERTA;
     String model = roberta ? "roberta." : "bert.";
     String block = model + "encoder.layer." + layer + ".";
+    Optional<Projection> projection = Projection.of(tensor);
+    if (projection.isPresent()) {
+      String parameter = tensor == projection.get().weight() ? ".weight" : ".bias";
+      return block + projection.get().huggingFaceModule() + parameter;
+    }
     return switch (tensor) {
       case WORD_EMBEDDINGS -> model + "embeddings.word_embeddings.weight";
       case POSITION_EMBEDDINGS -> model + "embeddings.position_embeddings.weight";
       case TOKEN_TYPE_EMBEDDINGS -> model + "embeddings.token_type_embeddings.weight";
       case EMBEDDING_NORM_GAIN -> model + "embeddings.LayerNorm.weight";
       case EMBEDDING_NORM_BIAS -> model + "embeddings.LayerNorm.bias";
-      case QUERY_WEIGHT -> block + "attention.self.query.weight";
-      case QUERY_BIAS -> block + "attention.self.query.bias";
-      case KEY_WEIGHT -> block + "attention.self.key.weight";
-      case KEY_BIAS -> block + "attention.self.key.bias";
-      case VALUE_WEIGHT -> block + "attention.self.value.weight";
-      case VALUE_BIAS -> block + "attention.self.value.bias";
-      case ATTENTION_OUTPUT_WEIGHT -> block + "attention.output.dense.weight";
-      case ATTENTION_OUTPUT_BIAS -> block + "attention.output.dense.bias";
       case ATTENTION_NORM_GAIN -> block + "attention.output.LayerNorm.weight";
       case ATTENTION_NORM_BIAS -> block + "attention.output.LayerNorm.bias";
-      case INTERMEDIATE_WEIGHT -> block + "intermediate.dense.weight";
-      case INTERMEDIATE_BIAS -> block + "intermediate.dense.bias";
-      case OUTPUT_WEIGHT -> block + "output.dense.weight";
-      case OUTPUT_BIAS -> block + "output.dense.bias";
       case OUTPUT_NORM_GAIN -> block + "output.LayerNorm.weight";
       case OUTPUT_NORM_BIAS -> block + "output.LayerNorm.bias";
       case MLM_TRANSFORM_WEIGHT ->
@@ -147,6 +140,7 @@ enum CheckpointNaming {
       case MLM_NORM_BIAS ->
           roberta ? "lm_head.layer_norm.bias" : "cls.predictions.transform.LayerNorm.bias";
       case MLM_OUTPUT_BIAS -> roberta ? "lm_head.bias" : "cls.predictions.bias";
+      default -> throw new AssertionError(tensor + " is a projection's");
     };
   }
 }

@@ -152,6 +152,32 @@ public final class FrozenWeights {
     return tensors.get(tensor)[tensor.perLayer() ? layer : 0];
   }
 
+  /** A projection's weight, [in, out]. Not to be written to. */
+  public INDArray projectionWeight(int layer, Projection projection) {
+    return get(projection.weight(), layer);
+  }
+
+  /**
+   * A copy sharing every array but one projection weight, for inference with a weight that an
+   * adapter was folded into. It still names the checkpoint it derives from, so it must never enter
+   * {@link FrozenWeightsCache}.
+   */
+  public FrozenWeights withProjectionWeight(int layer, Projection projection, INDArray weight) {
+    INDArray current = projectionWeight(layer, projection);
+    if (!Arrays.equals(current.shape(), weight.shape()) || current.dataType() != weight.dataType()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "%s of layer %d is %s %s, not %s %s",
+              projection, layer, current.dataType(), Arrays.toString(current.shape()),
+              weight.dataType(), Arrays.toString(weight.shape())));
+    }
+    Map<EncoderTensor, INDArray[]> replaced = new EnumMap<>(tensors);
+    INDArray[] layers = tensors.get(projection.weight()).clone();
+    layers[layer] = weight;
+    replaced.put(projection.weight(), layers);
+    return new FrozenWeights(checkpointSha256, architecture, family, dataType, replaced);
+  }
+
   /** SHA-256 of the checkpoint these came from: their identity across JVMs. */
   public String checkpointSha256() {
     return checkpointSha256;

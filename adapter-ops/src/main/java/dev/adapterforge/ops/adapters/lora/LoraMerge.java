@@ -1,0 +1,54 @@
+package dev.adapterforge.ops.adapters.lora;
+
+import dev.adapterforge.ops.encoder.FrozenWeights;
+import dev.adapterforge.ops.encoder.Projection;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * LoRA folded into the projections for inference, PEFT's merge_and_unload: {@code W' = W + scaling
+ * · A · B} in a copy of each targeted weight, so the encoder runs without the adapter's extra
+ * products. The base weights are never written; unmerging returns them as they were, bit for bit
+ * (subtracting the update again would not be exact in float).
+ */
+public final class LoraMerge {
+  private final FrozenWeights original;
+  private final FrozenWeights merged;
+
+  private LoraMerge(FrozenWeights original, FrozenWeights merged) {
+    this.original = original;
+    this.merged = merged;
+  }
+
+  /**
+   * @param parameters the adapter's trained A and B matrices, by the names it declared
+   */
+  public static LoraMerge merge(FrozenWeights weights, LoraAdapter adapter, Map<String, INDArray> parameters) {
+    LoraConfig config = adapter.config();
+    FrozenWeights merged = weights;
+    for (int layer = 0; layer < weights.architecture().numHiddenLayers(); layer++) {
+      for (String module : config.targetModules()) {
+        Projection projection = LoraConfig.projection(module);
+        INDArray a = parameters.get(LoraAdapter.name(layer, projection, "A"));
+        if (a == null) {
+          continue; // a layer left out by layers_to_transform
+        }
+        INDArray update =
+            a.mmul(parameters.get(LoraAdapter.name(layer, projection, "B"))).muli(config.scaling());
+        INDArray base = weights.projectionWeight(layer, projection);
+        merged = merged.withProjectionWeight(layer, projection, base.add(update.castTo(base.dataType())));
+      }
+    }
+    return new LoraMerge(weights, merged);
+  }
+
+  /** The weights with the updates folded in, for the bare encoder. */
+  public FrozenWeights merged() {
+    return merged;
+  }
+
+  /** The weights as they were before merging. */
+  public FrozenWeights unmerge() {
+    return original;
+  }
+}

@@ -3,6 +3,7 @@ package dev.adapterforge.ops.adapters;
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
 import dev.adapterforge.ops.adapters.invertible.InvertibleConfig;
 import dev.adapterforge.ops.adapters.lora.LoraConfig;
+import dev.adapterforge.ops.adapters.sparse.SparseConfig;
 import java.util.Arrays;
 import java.util.List;
 
@@ -13,7 +14,9 @@ public enum AdapterMethod {
   /** seq_bn plus a NICE invertible adapter on the embeddings, inverted before the MLM output. */
   SEQ_BN_INV("seq_bn_inv", InvertibleConfig.class),
   /** Low-rank updates of chosen projections, in PEFT's layout. */
-  LORA("lora", LoraConfig.class);
+  LORA("lora", LoraConfig.class),
+  /** Lottery-ticket sparse fine-tuning: a sparse difference to the base weights. */
+  LT_SFT("lt_sft", SparseConfig.class);
 
   private final String id;
   private final Class<? extends AdapterConfig> configClass;

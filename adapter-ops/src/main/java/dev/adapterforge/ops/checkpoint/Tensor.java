@@ -40,6 +40,13 @@ public record Tensor(String name, TensorDType dtype, long[] shape, ByteBuffer da
     return new Tensor(name, TensorDType.F32, shape, data);
   }
 
+  /** An int64 tensor holding a copy of {@code values}. */
+  public static Tensor ofLongs(String name, long[] shape, long[] values) {
+    ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(values.length, Long.BYTES));
+    data.order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
+    return new Tensor(name, TensorDType.I64, shape, data);
+  }
+
   /** Elements of a tensor of this shape; 1 for a scalar (empty shape). */
   public static long elementCount(long[] shape) {
     long count = 1;
@@ -65,6 +72,27 @@ public record Tensor(String name, TensorDType dtype, long[] shape, ByteBuffer da
 
   public long elementCount() {
     return elementCount(shape);
+  }
+
+  /**
+   * The elements of an integer tensor, row-major.
+   *
+   * @throws IllegalStateException if it holds floating-point numbers
+   */
+  public long[] toLongs() {
+    long[] values = new long[Math.toIntExact(elementCount())];
+    ByteBuffer in = data();
+    switch (dtype) {
+      case I64 -> in.asLongBuffer().get(values);
+      case I32 -> {
+        var ints = in.asIntBuffer();
+        for (int i = 0; i < values.length; i++) {
+          values[i] = ints.get(i);
+        }
+      }
+      default -> throw new IllegalStateException("tensor " + name + " is " + dtype + ", not an integer type");
+    }
+    return values;
   }
 
   /** The elements widened to float, row-major. */

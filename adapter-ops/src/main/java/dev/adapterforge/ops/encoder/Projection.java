@@ -1,7 +1,9 @@
 package dev.adapterforge.ops.encoder;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The dense projections of one transformer layer, each {@code x · W + b}, where adapters such as
@@ -37,6 +39,30 @@ public enum Projection {
    */
   public String huggingFaceModule() {
     return huggingFaceModule;
+  }
+
+  /**
+   * The projection a module name means, as PEFT's target_modules name them: the module's path in
+   * the layer ({@code attention.self.query}, {@code attention.output.dense}, {@code
+   * intermediate.dense}, {@code output.dense}) or a suffix that only one of them has ({@code
+   * query}, {@code key}, {@code value}).
+   *
+   * @throws IllegalArgumentException listing the names there are
+   */
+  public static Projection ofModule(String module) {
+    Optional<Projection> exact =
+        Arrays.stream(values()).filter(p -> p.huggingFaceModule.equals(module)).findFirst();
+    List<Projection> bySuffix =
+        Arrays.stream(values()).filter(p -> p.huggingFaceModule.endsWith("." + module)).toList();
+    return exact
+        .or(() -> bySuffix.size() == 1 ? Optional.of(bySuffix.get(0)) : Optional.empty())
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown module \"" + module + "\"; modules: query, key, value, "
+                        + Arrays.stream(values())
+                            .map(Projection::huggingFaceModule)
+                            .collect(Collectors.joining(", "))));
   }
 
   /** The projection whose weight or bias {@code tensor} is, if any. */

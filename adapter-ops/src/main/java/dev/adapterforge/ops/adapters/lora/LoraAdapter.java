@@ -64,7 +64,7 @@ public final class LoraAdapter implements Adapter {
   }
 
   private List<Projection> projections() {
-    return targetModules.stream().map(LoraConfig::projection).toList();
+    return targetModules.stream().map(Projection::ofModule).toList();
   }
 
   private boolean adapts(int layer) {

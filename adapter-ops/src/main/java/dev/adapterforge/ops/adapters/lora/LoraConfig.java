@@ -11,7 +11,6 @@ import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -52,7 +51,13 @@ public record LoraConfig(
       throw new IllegalArgumentException("target_modules must name at least one module");
     }
     targetModules = List.copyOf(targetModules);
-    targetModules.forEach(LoraConfig::projection);
+    for (String module : targetModules) {
+      try {
+        Projection.ofModule(module);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("target_modules: " + e.getMessage(), e);
+      }
+    }
     layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
   }
 
@@ -66,39 +71,6 @@ public record LoraConfig(
 
   public double scaling() {
     return loraAlpha / r;
-  }
-
-  /**
-   * The projection a target module names: PEFT's suffix ({@code query}, {@code key}, {@code value})
-   * or the module's path in the layer ({@code attention.output.dense}, {@code intermediate.dense},
-   * {@code output.dense}).
-   *
-   * @throws IllegalArgumentException listing the names there are
-   */
-  static Projection projection(String module) {
-    Optional<Projection> exact =
-        Arrays.stream(Projection.values()).filter(p -> p.huggingFaceModule().equals(module)).findFirst();
-    Supplier<Optional<Projection>> bySuffix =
-        () ->
-            Arrays.stream(Projection.values())
-                .filter(p -> p.huggingFaceModule().endsWith("." + module) && isUnambiguous(module))
-                .findFirst();
-    return exact
-        .or(bySuffix)
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "target_modules: unknown module \"" + module + "\"; modules: query, key, value, "
-                        + Arrays.stream(Projection.values())
-                            .map(Projection::huggingFaceModule)
-                            .collect(Collectors.joining(", "))));
-  }
-
-  private static boolean isUnambiguous(String suffix) {
-    return Arrays.stream(Projection.values())
-            .filter(p -> p.huggingFaceModule().endsWith("." + suffix))
-            .count()
-        == 1;
   }
 
   @Override
@@ -130,7 +102,7 @@ public record LoraConfig(
     config.put("r", r);
     config.put("lora_alpha", loraAlpha);
     config.put("lora_dropout", loraDropout);
-    List<Projection> projections = targetModules.stream().map(LoraConfig::projection).toList();
+    List<Projection> projections = targetModules.stream().map(Projection::ofModule).toList();
     boolean suffixesExact =
         targetModules.stream()
             .allMatch(

@@ -28,7 +28,7 @@ public final class LoraMerge {
     FrozenWeights merged = weights;
     for (int layer = 0; layer < weights.architecture().numHiddenLayers(); layer++) {
       for (String module : config.targetModules()) {
-        Projection projection = LoraConfig.projection(module);
+        Projection projection = Projection.ofModule(module);
         INDArray a = parameters.get(LoraAdapter.name(layer, projection, "A"));
         if (a == null) {
           continue; // a layer left out by layers_to_transform

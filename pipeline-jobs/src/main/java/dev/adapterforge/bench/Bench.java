@@ -8,8 +8,8 @@ import picocli.CommandLine.Spec;
 /** The benchmark commands. */
 @Command(
     name = "bench",
-    description = "Benchmarks: generate a corpus, run the real job on it, print throughput per core.",
-    subcommands = {PrepGlotccBench.class, PrepConceptNetBench.class})
+    description = "Benchmarks: run the real job or training on generated or sample data, print its figures.",
+    subcommands = {PrepGlotccBench.class, PrepConceptNetBench.class, AdapterTrainingBench.class})
 public final class Bench implements Runnable {
   @Spec CommandSpec spec;
 

@@ -110,15 +110,23 @@ public final class Encoder {
    * hidden]: all of {@link #hiddenStates}, or only the rows of masked tokens, which is far cheaper.
    */
   public SDVariable mlmLogits(SDVariable hiddenStates) {
+    return sd.mmul(mlmTransform(hiddenStates), frozen(WORD_EMBEDDINGS, 0), false, true, false)
+        .add(frozen(MLM_OUTPUT_BIAS, 0));
+  }
+
+  /**
+   * The MLM head up to its output projection, [rows, hidden]: dense, activation, LayerNorm, and the
+   * adapter's hook before the (tied) output embeddings. {@link MaskedLmLoss} projects these onto
+   * the vocabulary at the masked rows only.
+   */
+  public SDVariable mlmTransform(SDVariable hiddenStates) {
     SDVariable transformed =
         layerNorm(
             activation(dense(hiddenStates, MLM_TRANSFORM_WEIGHT, MLM_TRANSFORM_BIAS)),
             MLM_NORM_GAIN,
             MLM_NORM_BIAS,
             0);
-    SDVariable restored = adapter.beforeOutputEmbeddings(hooks, transformed);
-    return sd.mmul(restored, frozen(WORD_EMBEDDINGS, 0), false, true, false)
-        .add(frozen(MLM_OUTPUT_BIAS, 0));
+    return adapter.beforeOutputEmbeddings(hooks, transformed);
   }
 
   private SDVariable embeddings(SDVariable ids) {

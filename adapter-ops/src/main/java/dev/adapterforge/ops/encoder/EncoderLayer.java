@@ -29,7 +29,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * <p>Input: token ids as {@code InputType.recurrent(1, length)}, i.e. [batch, 1, length] in the
  * network's data type, with the padding mask as the input's feature mask [batch, length]. Output
  * [batch, size, length] (DL4J's NCW): hidden states, or MLM logits over the vocabulary for a
- * softmax/MCXENT {@code RnnLossLayer} whose label mask selects the masked tokens. Batches may
+ * softmax/MCXENT {@code RnnLossLayer} whose label mask selects the masked tokens, or the MLM head's
+ * states for an {@code RnnLossLayer} with {@link MaskedLmLoss}, which is far cheaper. Batches may
  * differ in length.
  */
 public class EncoderLayer extends SameDiffLayer {
@@ -38,7 +39,12 @@ public class EncoderLayer extends SameDiffLayer {
   /** What the layer emits for each token. */
   public enum Output {
     HIDDEN_STATES,
-    MLM_LOGITS
+    MLM_LOGITS,
+    /**
+     * The MLM head's states before the output projection, for a {@link MaskedLmLoss} that projects
+     * only the masked tokens' onto the vocabulary.
+     */
+    MLM_TRANSFORMED
   }
 
   @JsonProperty private String baseModel;
@@ -106,7 +112,12 @@ public class EncoderLayer extends SameDiffLayer {
     SDVariable ids = sd.squeeze(layerInput, 1).castTo(DataType.INT32);
     Encoder encoder = new Encoder(sd, weights, adapter, paramTable);
     SDVariable states = encoder.hiddenStates(ids, mask);
-    SDVariable perToken = output == Output.MLM_LOGITS ? encoder.mlmLogits(states) : states;
+    SDVariable perToken =
+        switch (output) {
+          case HIDDEN_STATES -> states;
+          case MLM_LOGITS -> encoder.mlmLogits(states);
+          case MLM_TRANSFORMED -> encoder.mlmTransform(states);
+        };
     SDVariable sequences =
         sd.reshape(
             perToken,

@@ -178,6 +178,11 @@ public final class FrozenWeights {
     return new FrozenWeights(checkpointSha256, architecture, family, dataType, replaced);
   }
 
+  /** Every frozen tensor's elements: the base model's size, to compare an adapter with. */
+  public long parameterCount() {
+    return tensors.values().stream().flatMap(Arrays::stream).mapToLong(INDArray::length).sum();
+  }
+
   /** SHA-256 of the checkpoint these came from: their identity across JVMs. */
   public String checkpointSha256() {
     return checkpointSha256;

@@ -8,16 +8,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Training batches of token sequences for the encoder's DL4J layer, in the layout {@code
- * EncoderLayer} with MLM logits and a softmax MCXENT {@code RnnLossLayer} read: features [batch, 1,
- * length] ids with the attention mask as feature mask [batch, length]; labels one-hot [batch,
- * vocabulary, length] with a label mask of the masked positions. Epochs are length-bucketed:
+ * EncoderLayer} and {@code MaskedLmLoss} read: features [batch, 1, length] ids with the attention
+ * mask as feature mask [batch, length]; labels [batch, 1, length] with each masked position's
+ * target id, and the masked positions as label mask. Epochs are length-bucketed:
  * shuffled, cut into pools of {@value #POOL_BATCHES} batches, each pool sorted by length and cut
  * into batches, the batches shuffled, so that a batch's sequences have similar lengths and padding
  * stays low. Masking is dynamic: a sequence is masked afresh each time it is drawn.
@@ -29,14 +28,12 @@ public final class MlmBatches {
   private final int batchSize;
   private final MlmMasking masking;
   private final SpecialTokens special;
-  private final int vocabularySize;
   private final SplittableRandom random;
   private final List<List<int[]>> epoch = new ArrayList<>();
   private long realTokens;
   private long paddedTokens;
 
-  public MlmBatches(
-      List<int[]> sequences, int batchSize, MlmMasking masking, SpecialTokens special, int vocabularySize, long seed) {
+  public MlmBatches(List<int[]> sequences, int batchSize, MlmMasking masking, SpecialTokens special, long seed) {
     if (sequences.isEmpty()) {
       throw new IllegalArgumentException("no training sequences");
     }
@@ -47,7 +44,6 @@ public final class MlmBatches {
     this.batchSize = batchSize;
     this.masking = masking;
     this.special = special;
-    this.vocabularySize = vocabularySize;
     this.random = new SplittableRandom(seed);
   }
 
@@ -81,7 +77,7 @@ public final class MlmBatches {
     int size = batch.size();
     float[][][] ids = new float[size][1][length];
     float[][] attention = new float[size][length];
-    INDArray labels = Nd4j.zeros(DataType.FLOAT, size, vocabularySize, length);
+    float[][][] targets = new float[size][1][length];
     float[][] labelMask = new float[size][length];
     for (int s = 0; s < size; s++) {
       MaskedSequence masked = masking.mask(batch.get(s), random);
@@ -92,7 +88,7 @@ public final class MlmBatches {
         attention[s][position] = 1;
       }
       for (int i = 0; i < masked.maskedCount(); i++) {
-        labels.putScalar(s, masked.targets()[i], masked.positions()[i], 1);
+        targets[s][0][masked.positions()[i]] = masked.targets()[i];
         labelMask[s][masked.positions()[i]] = 1;
       }
       realTokens += input.length;
@@ -100,7 +96,7 @@ public final class MlmBatches {
     paddedTokens += (long) size * length;
     return new MultiDataSet(
         new INDArray[] {Nd4j.createFromArray(ids)},
-        new INDArray[] {labels},
+        new INDArray[] {Nd4j.createFromArray(targets)},
         new INDArray[] {Nd4j.createFromArray(attention)},
         new INDArray[] {Nd4j.createFromArray(labelMask)});
   }

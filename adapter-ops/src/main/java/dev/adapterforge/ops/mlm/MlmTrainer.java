@@ -9,6 +9,7 @@ import dev.adapterforge.ops.encoder.EncoderLayer;
 import dev.adapterforge.ops.encoder.FrozenWeights;
 import dev.adapterforge.ops.encoder.FrozenWeightsCache;
 import dev.adapterforge.ops.encoder.MaskedLmGraph;
+import dev.adapterforge.ops.encoder.MaskedLmLoss;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -24,13 +25,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains one adapter on one JVM: the frozen encoder with the adapter in a DL4J ComputationGraph,
- * Adam, dynamic MLM masking over length-bucketed batches, validation MLM loss (seeded masking,
+ * Trains one adapter on one JVM: the frozen encoder with the adapter in a DL4J ComputationGraph
+ * whose loss projects only the masked tokens onto the vocabulary ({@link MaskedLmLoss}), Adam, dynamic MLM masking over length-bucketed batches, validation MLM loss (seeded masking,
  * {@link MlmEvaluator}) before training and every {@code evalEvery} steps. {@code lt_sft} runs its
  * two phases: full fine-tuning of the targeted weights, mask selection, sparse training from the
  * base weights again.
@@ -116,8 +116,7 @@ public final class MlmTrainer {
     ComputationGraph graph = graph(adapter);
     Map<String, INDArray> parameters = graph.getLayer("encoder").paramTable();
     MlmMasking masking = new MlmMasking(settings.mlmProbability(), tokenizer.specialTokens(), tokenizer.vocabularySize());
-    MlmBatches batches =
-        new MlmBatches(train, settings.batchSize(), masking, tokenizer.specialTokens(), tokenizer.vocabularySize(), settings.seed());
+    MlmBatches batches = new MlmBatches(train, settings.batchSize(), masking, tokenizer.specialTokens(), settings.seed());
     List<Point> curve = new ArrayList<>();
     curve.add(new Point(0, Double.NaN, validationLoss(adapter, parameters, validation, masking)));
     LOG.info("{}: {} trainable parameters, validation loss {}", label, graph.numParams(), curve.get(0).validationLoss());
@@ -166,10 +165,13 @@ public final class MlmTrainer {
                 .graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1))
-                .addLayer("encoder", new EncoderLayer(model, EncoderLayer.Output.MLM_LOGITS, adapter), "ids")
+                .addLayer("encoder", new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter), "ids")
                 .addLayer(
                     "mlm",
-                    new RnnLossLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).build(),
+                    new RnnLossLayer.Builder()
+                        .lossFunction(new MaskedLmLoss(model))
+                        .activation(Activation.IDENTITY)
+                        .build(),
                     "encoder")
                 .setOutputs("mlm")
                 .build());

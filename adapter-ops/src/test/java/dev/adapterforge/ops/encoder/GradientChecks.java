@@ -59,6 +59,40 @@ public final class GradientChecks {
     }
   }
 
+  /** {@link #passes(BaseModel, EncoderAdapter)} through the MLM head of {@link MaskedLmLoss}. */
+  public static boolean passesWithMaskedLmLoss(BaseModel model, EncoderAdapter adapter) {
+    DataType previous = Nd4j.dataType();
+    DataType previousFloating = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    try {
+      Level level = LogManager.getLogger(GradientCheckUtil.class).getLevel();
+      Configurator.setLevel(GradientCheckUtil.class, Level.INFO);
+      try {
+        MultiDataSet batch = targetIdBatch();
+        return GradientCheckUtil.checkGradients(
+            check(maskedLmLossGraph(model, adapter), batch));
+      } finally {
+        Configurator.setLevel(GradientCheckUtil.class, level);
+      }
+    } finally {
+      Nd4j.setDefaultDataTypes(previous, previousFloating);
+    }
+  }
+
+  static ComputationGraph maskedLmLossGraph(BaseModel model, EncoderAdapter adapter) {
+    return graph(
+        new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter),
+        new RnnLossLayer.Builder().lossFunction(new MaskedLmLoss(model)).activation(Activation.IDENTITY).build());
+  }
+
+  /** {@link #batch()} with each target as its id, [batch, 1, length], as {@link MaskedLmLoss} reads it. */
+  static MultiDataSet targetIdBatch() {
+    MultiDataSet oneHot = batch();
+    INDArray ids = oneHot.getLabels(0).argMax(1).castTo(DataType.DOUBLE).reshape(BATCH, 1, LENGTH);
+    return new MultiDataSet(
+        oneHot.getFeatures(), new INDArray[] {ids}, oneHot.getFeaturesMaskArrays(), oneHot.getLabelsMaskArrays());
+  }
+
   static boolean passes(ComputationGraph graph) {
     // GradientCheckUtil reports its largest relative error at INFO: keep it in the build log
     Level level = LogManager.getLogger(GradientCheckUtil.class).getLevel();
@@ -71,6 +105,12 @@ public final class GradientChecks {
   }
 
   static ComputationGraph graph(EncoderLayer encoder) {
+    return graph(
+        encoder,
+        new RnnLossLayer.Builder(LossFunction.MCXENT).activation(Activation.SOFTMAX).build());
+  }
+
+  static ComputationGraph graph(EncoderLayer encoder, RnnLossLayer loss) {
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
@@ -81,12 +121,7 @@ public final class GradientChecks {
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1, LENGTH))
                 .addLayer("encoder", encoder, "ids")
-                .addLayer(
-                    "mlm",
-                    new RnnLossLayer.Builder(LossFunction.MCXENT)
-                        .activation(Activation.SOFTMAX)
-                        .build(),
-                    "encoder")
+                .addLayer("mlm", loss, "encoder")
                 .setOutputs("mlm")
                 .build());
     graph.init();
@@ -119,7 +154,10 @@ public final class GradientChecks {
   }
 
   static GradientCheckUtil.GraphConfig check(ComputationGraph graph) {
-    MultiDataSet batch = batch();
+    return check(graph, batch());
+  }
+
+  static GradientCheckUtil.GraphConfig check(ComputationGraph graph, MultiDataSet batch) {
     return new GradientCheckUtil.GraphConfig()
         .net(graph)
         .inputs(batch.getFeatures())

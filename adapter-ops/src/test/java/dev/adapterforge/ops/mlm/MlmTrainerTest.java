@@ -97,7 +97,7 @@ class MlmTrainerTest {
   @Test
   void bucketingKeepsPaddingLow() {
     MlmMasking masking = new MlmMasking(0.15, tokenizer.specialTokens(), tokenizer.vocabularySize());
-    MlmBatches bucketed = new MlmBatches(train, 8, masking, tokenizer.specialTokens(), tokenizer.vocabularySize(), 3);
+    MlmBatches bucketed = new MlmBatches(train, 8, masking, tokenizer.specialTokens(), 3);
     for (int i = 0; i < 25; i++) {
       bucketed.next();
     }

@@ -1,0 +1,139 @@
+package dev.adapterforge.ops.encoder;
+
+import dev.adapterforge.ops.model.BaseModel;
+import dev.adapterforge.ops.model.ModelArchitecture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * The MLM loss with the output projection inside it, for an {@code RnnLossLayer} (activation
+ * identity) over {@link EncoderLayer.Output#MLM_TRANSFORMED}: only the rows its label mask selects
+ * are projected onto the (tied, frozen) word embeddings, so a batch costs a vocabulary projection
+ * per masked token, not per token, and no one-hot or full-vocabulary array per token exists.
+ * Labels are the target ids, [batch, 1, length] in the network's data type (ids below 2^24 are
+ * exact in float). Per row the loss is the cross-entropy of the target under the softmax; DL4J sums
+ * a sequence's and averages over sequences, as with MCXENT.
+ *
+ * <p>The embeddings come from {@link FrozenWeightsCache}, by the identity this configuration
+ * carries, like {@link EncoderLayer}'s weights.
+ */
+public final class MaskedLmLoss implements ILossFunction {
+  private static final long serialVersionUID = 1L;
+
+  @JsonProperty private String baseModel;
+  @JsonProperty private String checkpointSha256;
+  @JsonProperty private ModelArchitecture architecture;
+
+  /** For JSON deserialization only. */
+  private MaskedLmLoss() {}
+
+  public MaskedLmLoss(BaseModel model) {
+    this.baseModel = model.id();
+    this.checkpointSha256 = model.checkpointSha256();
+    this.architecture = model.architecture();
+  }
+
+  /** The rows the mask selects, or every row without one. */
+  private static int[] maskedRows(INDArray states, INDArray mask) {
+    if (mask == null) {
+      return IntStream.range(0, (int) states.size(0)).toArray();
+    }
+    float[] selected = mask.reshape(mask.length()).toFloatVector();
+    List<Integer> rows = new ArrayList<>();
+    for (int row = 0; row < selected.length; row++) {
+      if (selected[row] != 0) {
+        rows.add(row);
+      }
+    }
+    return rows.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The selected rows' probabilities over the vocabulary, [rows, vocabulary]. */
+  private INDArray probabilities(INDArray rows, FrozenWeights weights) {
+    INDArray logits =
+        rows.mmul(weights.get(EncoderTensor.WORD_EMBEDDINGS, 0).transpose())
+            .addiRowVector(weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0));
+    return Transforms.softmax(logits, false);
+  }
+
+  private FrozenWeights weights(INDArray states) {
+    return FrozenWeightsCache.get(baseModel, checkpointSha256, architecture, states.dataType());
+  }
+
+  private static int[] targets(INDArray labels, int[] rows) {
+    int[] targets = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      targets[i] = (int) labels.getDouble(rows[i], 0);
+    }
+    return targets;
+  }
+
+  @Override
+  public INDArray computeScoreArray(INDArray labels, INDArray states, IActivation activation, INDArray mask) {
+    INDArray scores = Nd4j.zeros(states.dataType(), states.size(0), 1);
+    int[] rows = maskedRows(states, mask);
+    if (rows.length == 0) {
+      return scores;
+    }
+    INDArray probabilities = probabilities(states.getRows(rows), weights(states));
+    int[] targets = targets(labels, rows);
+    for (int i = 0; i < rows.length; i++) {
+      scores.putScalar(rows[i], 0, -Math.log(probabilities.getDouble(i, targets[i])));
+    }
+    return scores;
+  }
+
+  @Override
+  public double computeScore(INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
+    INDArray scores = computeScoreArray(labels, states, activation, mask);
+    double sum = scores.sumNumber().doubleValue();
+    return average ? sum / scores.size(0) : sum;
+  }
+
+  /** d(loss)/d(states): (softmax − one-hot(target)) · E at the selected rows, zero elsewhere. */
+  @Override
+  public INDArray computeGradient(INDArray labels, INDArray states, IActivation activation, INDArray mask) {
+    return computeGradientAndScore(labels, states, activation, mask, false).getSecond();
+  }
+
+  @Override
+  public Pair<Double, INDArray> computeGradientAndScore(
+      INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
+    INDArray gradient = Nd4j.zeros(states.dataType(), states.shape());
+    int[] rows = maskedRows(states, mask);
+    if (rows.length == 0) {
+      return Pair.of(0.0, gradient);
+    }
+    FrozenWeights weights = weights(states);
+    INDArray probabilities = probabilities(states.getRows(rows), weights);
+    int[] targets = targets(labels, rows);
+    double score = 0;
+    for (int i = 0; i < rows.length; i++) {
+      score -= Math.log(probabilities.getDouble(i, targets[i]));
+      probabilities.putScalar(i, targets[i], probabilities.getDouble(i, targets[i]) - 1);
+    }
+    INDArray rowGradients = probabilities.mmul(weights.get(EncoderTensor.WORD_EMBEDDINGS, 0));
+    for (int i = 0; i < rows.length; i++) {
+      gradient.putRow(rows[i], rowGradients.getRow(i));
+    }
+    return Pair.of(average ? score / states.size(0) : score, gradient);
+  }
+
+  @Override
+  public String name() {
+    return "MaskedLmLoss";
+  }
+
+  @Override
+  public String toString() {
+    return name() + "(" + baseModel + ")";
+  }
+}

@@ -51,6 +51,7 @@ public final class AdapterForge implements Runnable {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    System.setOut(new SameDiffNoiseFilter(System.out));
     System.exit(CommandRunner.run(new AdapterForge(), args, out, err));
   }
 }

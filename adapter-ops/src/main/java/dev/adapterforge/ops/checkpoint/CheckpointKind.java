@@ -10,12 +10,15 @@ public enum CheckpointKind {
    */
   TENSOR_BUNDLE,
   /** A Hugging Face {@code .safetensors} file. */
-  SAFETENSORS;
+  SAFETENSORS,
+  /** An ONNX model's initializers, as exported from PyTorch. */
+  ONNX;
 
   public Checkpoint open(Path file) throws IOException {
     return switch (this) {
       case TENSOR_BUNDLE -> TensorBundleCheckpoint.open(file);
       case SAFETENSORS -> SafetensorsCheckpoint.open(file);
+      case ONNX -> OnnxCheckpoint.open(file);
     };
   }
 }

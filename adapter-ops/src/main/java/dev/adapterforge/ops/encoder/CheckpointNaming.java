@@ -46,14 +46,23 @@ enum CheckpointNaming {
     return denseTransposed && tensor.isDenseWeight();
   }
 
-  /** The naming whose word embeddings the checkpoint has, if any. */
-  static Optional<CheckpointNaming> detect(Set<String> checkpointNames) {
-    return Arrays.stream(values())
-        .filter(
-            naming ->
-                naming.names(EncoderTensor.WORD_EMBEDDINGS, 0).stream()
-                    .anyMatch(checkpointNames::contains))
-        .findFirst();
+  /**
+   * The naming whose word embeddings the checkpoint has, if any; of two that fit (a bare
+   * transformers model names tensors without the model prefix, alike for BERT and RoBERTa), the
+   * one of the config's family.
+   */
+  static Optional<CheckpointNaming> detect(Set<String> checkpointNames, EncoderFamily family) {
+    List<CheckpointNaming> present =
+        Arrays.stream(values())
+            .filter(
+                naming ->
+                    naming.names(EncoderTensor.WORD_EMBEDDINGS, 0).stream()
+                        .anyMatch(checkpointNames::contains))
+            .toList();
+    return present.stream()
+        .filter(naming -> naming.family == family)
+        .findFirst()
+        .or(() -> present.stream().findFirst());
   }
 
   /**
@@ -69,13 +78,15 @@ enum CheckpointNaming {
       }
       case HUGGING_FACE_BERT, HUGGING_FACE_ROBERTA -> {
         String name = huggingFaceName(tensor, layer);
+        // a bare BertModel/XLMRobertaModel (sentence-transformers, ONNX exports) has no prefix
+        String bare = name.replaceFirst("^(bert|roberta)\\.", "");
         if (name.endsWith("LayerNorm.weight") || name.endsWith("layer_norm.weight")) {
-          yield List.of(name, name.replaceFirst("weight$", "gamma"));
+          yield List.of(name, bare, name.replaceFirst("weight$", "gamma"));
         }
         if (name.endsWith("LayerNorm.bias") || name.endsWith("layer_norm.bias")) {
-          yield List.of(name, name.replaceFirst("bias$", "beta"));
+          yield List.of(name, bare, name.replaceFirst("bias$", "beta"));
         }
-        yield List.of(name);
+        yield name.equals(bare) ? List.of(name) : List.of(name, bare);
       }
     };
   }

@@ -120,6 +120,10 @@ public final class Encoder {
    * the vocabulary at the masked rows only.
    */
   public SDVariable mlmTransform(SDVariable hiddenStates) {
+    if (!weights.hasMlmHead()) {
+      throw new IllegalStateException(
+          "the checkpoint has no MLM head (a bare encoder): it computes hidden states only");
+    }
     SDVariable transformed =
         layerNorm(
             activation(dense(hiddenStates, MLM_TRANSFORM_WEIGHT, MLM_TRANSFORM_BIAS)),

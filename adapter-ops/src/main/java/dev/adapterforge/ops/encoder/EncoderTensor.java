@@ -69,6 +69,11 @@ public enum EncoderTensor {
     return perLayer() ? "layer" + layer + "." + id : id;
   }
 
+  /** Whether it belongs to the MLM head, which an encoder saved without it lacks. */
+  boolean inMlmHead() {
+    return name().startsWith("MLM_");
+  }
+
   /** Whether it is a projection's weight matrix, which Hugging Face stores transposed. */
   boolean isDenseWeight() {
     return switch (this) {

@@ -64,7 +64,7 @@ public final class FrozenWeights {
         Checkpoint checkpoint = model.openCheckpoint()) {
       Set<String> names = Set.copyOf(checkpoint.names());
       CheckpointNaming naming =
-          CheckpointNaming.detect(names)
+          CheckpointNaming.detect(names, family)
               .orElseThrow(
                   () ->
                       new CheckpointFormatException(
@@ -80,8 +80,14 @@ public final class FrozenWeights {
                 naming, naming.family(), architecture.modelType()));
       }
       Map<EncoderTensor, INDArray[]> tensors = new EnumMap<>(EncoderTensor.class);
+      // an encoder saved without its pre-training head (BertModel) computes hidden states only
+      boolean hasMlmHead =
+          naming.names(EncoderTensor.MLM_TRANSFORM_WEIGHT, 0).stream().anyMatch(names::contains);
       long bytes = 0;
       for (EncoderTensor tensor : EncoderTensor.values()) {
+        if (tensor.inMlmHead() && !hasMlmHead) {
+          continue;
+        }
         INDArray[] arrays = new INDArray[tensor.count(architecture)];
         for (int layer = 0; layer < arrays.length; layer++) {
           arrays[layer] = read(checkpoint, names, naming, tensor, layer, architecture, dataType);
@@ -90,11 +96,12 @@ public final class FrozenWeights {
         tensors.put(tensor, arrays);
       }
       LOG.info(
-          "Loaded {} frozen weights ({}, {} MB, {} naming) from {} in {} ms",
+          "Loaded {} frozen weights ({}, {} MB, {} naming{}) from {} in {} ms",
           model.id(),
           dataType,
           bytes / 1_000_000,
           naming,
+          hasMlmHead ? "" : ", no MLM head",
           checkpoint.file(),
           (System.nanoTime() - started) / 1_000_000);
       return new FrozenWeights(model.checkpointSha256(), architecture, family, dataType, tensors);
@@ -198,6 +205,11 @@ public final class FrozenWeights {
 
   public DataType dataType() {
     return dataType;
+  }
+
+  /** Whether the checkpoint had the MLM head, without which only hidden states can be computed. */
+  public boolean hasMlmHead() {
+    return tensors.containsKey(EncoderTensor.MLM_TRANSFORM_WEIGHT);
   }
 
   /** The longest sequence, special tokens included, the position embeddings cover. */

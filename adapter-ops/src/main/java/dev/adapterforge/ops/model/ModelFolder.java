@@ -15,6 +15,7 @@ import java.util.Arrays;
 final class ModelFolder {
   static final String CONFIG = "config.json";
   static final String SAFETENSORS = "model.safetensors";
+  static final String ONNX = "model.onnx";
   static final String BUNDLE_INDEX = "variables/variables.index";
   static final String BUNDLE_DATA = "variables/variables.data-00000-of-00001";
   private static final String SHARDED_SAFETENSORS_INDEX = "model.safetensors.index.json";
@@ -22,10 +23,11 @@ final class ModelFolder {
 
   private static final String EXPECTED =
       String.format(
-          "a model folder holds %s, %s (or %s with its data shard, as extracted for a known model)"
-              + " and one of %s",
+          "a model folder holds %s, %s (or an ONNX export's %s, or %s with its data shard, as"
+              + " extracted for a known model) and one of %s",
           CONFIG,
           SAFETENSORS,
+          ONNX,
           BUNDLE_INDEX,
           Arrays.stream(TokenizerSpec.Format.values())
               .map(TokenizerSpec.Format::fileName)
@@ -61,6 +63,10 @@ final class ModelFolder {
       kind = CheckpointKind.SAFETENSORS;
       checkpointFile = safetensors;
       checkpointData = safetensors;
+    } else if (Files.isRegularFile(directory.resolve(ONNX))) {
+      kind = CheckpointKind.ONNX;
+      checkpointFile = directory.resolve(ONNX);
+      checkpointData = checkpointFile;
     } else if (Files.isRegularFile(bundleIndex) && Files.isRegularFile(bundleData)) {
       kind = CheckpointKind.TENSOR_BUNDLE;
       checkpointFile = bundleIndex;

@@ -167,9 +167,9 @@ class BaseModelResolverTest {
 
     Files.writeString(
         folder.resolve("config.json"),
-        Files.readString(folder.resolve("config.json")).replace("\"gelu\"", "\"swish\""));
+        Files.readString(folder.resolve("config.json")).replace("\"gelu\"", "\"sigmoid\""));
     assertRejected(
-        value, folder.resolve("config.json") + ": hidden_act \"swish\" is not one of [gelu,");
+        value, folder.resolve("config.json") + ": hidden_act \"sigmoid\" is not one of [gelu,");
 
     Files.writeString(folder.resolve("config.json"), "{\"model_type\": \"bert\"}");
     assertRejected(value, folder.resolve("config.json") + ": no \"hidden_act\"");

@@ -71,12 +71,9 @@ public final class EvaluateMlmCommand extends SparkJob {
   long seed;
 
   @Option(
-      names = "--pseudo-perplexity",
-      negatable = true,
-      defaultValue = "true",
-      fallbackValue = "true",
-      description = "Compute the pseudo-perplexity as well as the MLM loss (default: ${DEFAULT-VALUE}).")
-  boolean pseudoPerplexity;
+      names = "--no-pseudo-perplexity",
+      description = "Report the MLM loss only; pseudo-perplexity runs the model once per token.")
+  boolean skipPseudoPerplexity;
 
   @Option(names = "--output", paramLabel = "FILE", description = "Also write the figures to this JSON file.")
   Path output;
@@ -126,7 +123,7 @@ public final class EvaluateMlmCommand extends SparkJob {
     MlmEvaluator.Score loss =
         evaluator.mlmLoss(sequences, new MlmMasking(mlmProbability, tokenizer.specialTokens(), tokenizer.vocabularySize()), seed);
     LOG.info("MLM loss {} over {} masked tokens of {} sequences", loss.meanLoss(), loss.tokens(), sequences.size());
-    MlmEvaluator.Score pseudo = pseudoPerplexity ? evaluator.pseudoPerplexity(sequences) : null;
+    MlmEvaluator.Score pseudo = skipPseudoPerplexity ? null : evaluator.pseudoPerplexity(sequences);
     double seconds = (System.nanoTime() - started) / 1e9;
 
     Map<String, Object> figures = new LinkedHashMap<>();

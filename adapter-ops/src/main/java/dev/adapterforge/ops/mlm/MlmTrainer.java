@@ -150,18 +150,25 @@ public final class MlmTrainer {
   }
 
   private double validationLoss(Adapter adapter, Map<String, INDArray> parameters, List<int[]> validation, MlmMasking masking) {
-    MlmEvaluator evaluator =
-        new MlmEvaluator(new MaskedLmGraph(weights, adapter, parameters), tokenizer.specialTokens(), EVALUATION_BATCH_TOKENS);
-    return evaluator.mlmLoss(validation, masking, settings.seed()).meanLoss();
+    return validationLoss(weights, tokenizer, adapter, parameters, validation, masking, settings.seed());
   }
 
   private ComputationGraph graph(Adapter adapter) {
+    return network(model, adapter, settings.learningRate(), settings.seed());
+  }
+
+  /**
+   * The training network: the encoder with {@code adapter} emitting the MLM head's states, and a
+   * loss layer with {@link MaskedLmLoss}; Adam. Its only parameters are the adapter's. Batches are
+   * {@link MlmBatches}'.
+   */
+  public static ComputationGraph network(BaseModel model, Adapter adapter, double learningRate, long seed) {
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
-                .seed(settings.seed())
+                .seed(seed)
                 .dataType(DataType.FLOAT)
-                .updater(new Adam(settings.learningRate()))
+                .updater(new Adam(learningRate))
                 .graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1))
@@ -177,5 +184,14 @@ public final class MlmTrainer {
                 .build());
     graph.init();
     return graph;
+  }
+
+  /** The validation MLM loss of an adapter with these parameters, as {@link MlmTrainer} evaluates. */
+  public static double validationLoss(
+      FrozenWeights weights, Tokenizer tokenizer, Adapter adapter, Map<String, INDArray> parameters,
+      List<int[]> validation, MlmMasking masking, long seed) {
+    MlmEvaluator evaluator =
+        new MlmEvaluator(new MaskedLmGraph(weights, adapter, parameters), tokenizer.specialTokens(), EVALUATION_BATCH_TOKENS);
+    return evaluator.mlmLoss(validation, masking, seed).meanLoss();
   }
 }

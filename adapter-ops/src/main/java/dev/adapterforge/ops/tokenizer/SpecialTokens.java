@@ -1,5 +1,6 @@
 package dev.adapterforge.ops.tokenizer;
 
+import java.io.Serializable;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,7 +10,7 @@ import java.util.stream.Stream;
  * Ids of the special tokens masked language modelling needs: the sequence start and end the model
  * was trained with, padding, the mask that replaces hidden tokens, and the unknown token.
  */
-public record SpecialTokens(int cls, int sep, int pad, int mask, int unk) {
+public record SpecialTokens(int cls, int sep, int pad, int mask, int unk) implements Serializable {
 
   // BERT's spellings, the ones BertTokenizerFast assumes for a vocab.txt.
   static final String BERT_CLS = "[CLS]";

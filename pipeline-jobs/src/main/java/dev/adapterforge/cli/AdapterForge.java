@@ -8,6 +8,7 @@ import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
 import dev.adapterforge.registry.PublishCommand;
 import dev.adapterforge.registry.RegistryCommand;
+import dev.adapterforge.train.TrainCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
     subcommands = {
       GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, FillMaskCommand.class,
-      EvaluateMlmCommand.class, Doctor.class, Bench.class,
+      EvaluateMlmCommand.class, TrainCommand.class, Doctor.class, Bench.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -25,7 +25,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class TrainingLog {
   static final String HEADER =
-      "step,train_loss,validation_loss,tokens_per_s,bytes_broadcast,bytes_aggregated,averaging_ms";
+      "step,train_loss,validation_loss,tokens_per_s,bytes_broadcast,bytes_aggregated,round_ms";
 
   /**
    * One averaging round.
@@ -34,7 +34,7 @@ public final class TrainingLog {
    * @param validationLoss the validation MLM loss after this round, or NaN where not evaluated
    * @param bytesBroadcast parameter and updater bytes sent to the workers this round
    * @param bytesAggregated parameter and updater bytes collected from the workers this round
-   * @param averagingMillis wall time of the round outside the workers' own training
+   * @param roundMillis wall time of the round: batches made, trained on every worker, averaged
    */
   public record Round(
       long step,
@@ -43,7 +43,7 @@ public final class TrainingLog {
       double tokensPerSecond,
       long bytesBroadcast,
       long bytesAggregated,
-      long averagingMillis) {
+      long roundMillis) {
 
     String csv() {
       return String.format(
@@ -55,7 +55,7 @@ public final class TrainingLog {
           tokensPerSecond,
           bytesBroadcast,
           bytesAggregated,
-          averagingMillis);
+          roundMillis);
     }
 
     static Round parse(String line) {

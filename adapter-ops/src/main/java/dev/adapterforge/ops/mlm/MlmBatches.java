@@ -31,6 +31,7 @@ public final class MlmBatches {
   private final SplittableRandom random;
   private final List<List<int[]>> epoch = new ArrayList<>();
   private long realTokens;
+  private long maskedTokens;
   private long paddedTokens;
 
   public MlmBatches(List<int[]> sequences, int batchSize, MlmMasking masking, SpecialTokens special, long seed) {
@@ -92,6 +93,7 @@ public final class MlmBatches {
         labelMask[s][masked.positions()[i]] = 1;
       }
       realTokens += input.length;
+      maskedTokens += masked.maskedCount();
     }
     paddedTokens += (long) size * length;
     return new MultiDataSet(
@@ -104,6 +106,16 @@ public final class MlmBatches {
   /** Real tokens in the batches made so far. */
   public long realTokens() {
     return realTokens;
+  }
+
+  /** Masked (predicted) tokens in the batches made so far. */
+  public long maskedTokens() {
+    return maskedTokens;
+  }
+
+  /** Token slots (sequences × padded length) in the batches made so far. */
+  public long tokenSlots() {
+    return paddedTokens;
   }
 
   /** Share of the token slots made so far that were padding. */

@@ -1,0 +1,60 @@
+package dev.adapterforge.train;
+
+import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.adapters.AdapterConfig;
+import dev.adapterforge.ops.adapters.AdapterMethod;
+import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
+import dev.adapterforge.ops.adapters.invertible.InvertibleConfig;
+import dev.adapterforge.ops.adapters.lora.LoraConfig;
+import dev.adapterforge.ops.adapters.sparse.SparseConfig;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** {@code --method} and its hyperparameters, named as the adapters and PEFT libraries name them. */
+public final class AdapterOptions {
+  @Option(names = "--method", required = true, paramLabel = "METHOD", description = "seq_bn, seq_bn_inv, lora or lt_sft.")
+  String method;
+
+  @Option(names = "--reduction-factor", defaultValue = "16", description = "seq_bn, seq_bn_inv: hidden size / bottleneck size (default: ${DEFAULT-VALUE}).")
+  int reductionFactor;
+
+  @Option(names = "--non-linearity", defaultValue = "relu", description = "seq_bn, seq_bn_inv: relu, gelu, gelu_new, tanh or swish (default: ${DEFAULT-VALUE}).")
+  String nonLinearity;
+
+  @Option(names = "--leave-out", split = ",", paramLabel = "LAYER", description = "seq_bn, seq_bn_inv: layers without an adapter.")
+  List<Integer> leaveOut;
+
+  @Option(names = "--inv-adapter-reduction-factor", defaultValue = "2", description = "seq_bn_inv: the invertible adapter's reduction factor (default: ${DEFAULT-VALUE}).")
+  int invAdapterReductionFactor;
+
+  @Option(names = "--lora-r", defaultValue = "8", description = "lora: rank (default: ${DEFAULT-VALUE}).")
+  int loraR;
+
+  @Option(names = "--lora-alpha", defaultValue = "8", description = "lora: the update is scaled by alpha / r (default: ${DEFAULT-VALUE}).")
+  double loraAlpha;
+
+  @Option(names = "--target-modules", split = ",", defaultValue = "query,value", description = "lora: projections to adapt (default: ${DEFAULT-VALUE}).")
+  List<String> targetModules;
+
+  /**
+   * @throws UsageException naming the option at fault
+   */
+  public AdapterConfig config() {
+    AdapterMethod adapterMethod;
+    try {
+      adapterMethod = AdapterMethod.of(method);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--method: " + e.getMessage(), e);
+    }
+    try {
+      return switch (adapterMethod) {
+        case SEQ_BN -> new BottleneckConfig(reductionFactor, nonLinearity, leaveOut);
+        case SEQ_BN_INV -> new InvertibleConfig(reductionFactor, nonLinearity, leaveOut, invAdapterReductionFactor);
+        case LORA -> new LoraConfig(loraR, loraAlpha, 0, targetModules, null);
+        case LT_SFT -> SparseConfig.DEFAULT;
+      };
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--method " + method + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,300 @@
+package dev.adapterforge.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.adapterforge.cli.BuildInfo;
+import dev.adapterforge.ops.adapters.Adapter;
+import dev.adapterforge.ops.adapters.AdapterArtifact;
+import dev.adapterforge.ops.adapters.AdapterConfig;
+import dev.adapterforge.ops.adapters.ArtifactLineage;
+import dev.adapterforge.ops.encoder.EncoderLayer;
+import dev.adapterforge.ops.encoder.FrozenWeightsCache;
+import dev.adapterforge.ops.mlm.MlmMasking;
+import dev.adapterforge.ops.mlm.MlmTrainer;
+import dev.adapterforge.ops.model.BaseModel;
+import dev.adapterforge.ops.tokenizer.Tokenizer;
+import dev.adapterforge.prep.PreparedInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One language's adapter trained on the executors: the training split sharded into one partition
+ * per worker and cached there; per averaging round each worker draws {@code averagingFrequency}
+ * batches from its shard ({@link RoundBatches}) and DL4J's {@link
+ * ParameterAveragingTrainingMaster} trains and averages, broadcasting and collecting the adapter's
+ * parameters and Adam state only (the base model stays in each executor's {@code
+ * FrozenWeightsCache}). The driver logs every round, scores the validation sample every {@code
+ * evalEvery} steps, keeps the best parameters and checkpoints; at the end the best adapter is saved.
+ */
+final class DistributedTraining {
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedTraining.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String NETWORK = "network.zip";
+  private static final String BEST = "best-parameters.bin";
+  private static final String STATE = "state.json";
+
+  record Settings(
+      int steps,
+      double learningRate,
+      int batchSizePerWorker,
+      int averagingFrequency,
+      int workers,
+      double mlmProbability,
+      int maxLength,
+      long seed,
+      int evalEvery,
+      int evalSequences,
+      boolean resume) {}
+
+  record Outcome(Path artifact, long steps, double initialValidationLoss, double bestValidationLoss, double tokensPerSecond) {}
+
+  private final SparkSession spark;
+  private final BaseModel model;
+  private final Tokenizer tokenizer;
+  private final PreparedInput input;
+  private final String language;
+  private final AdapterConfig config;
+  private final Settings settings;
+  private final Path artifact;
+  private final Path runDirectory;
+
+  DistributedTraining(
+      SparkSession spark, BaseModel model, Tokenizer tokenizer, PreparedInput input, String language,
+      AdapterConfig config, Settings settings, Path output) {
+    this.spark = spark;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.input = input;
+    this.language = language;
+    this.config = config;
+    this.settings = settings;
+    String name = language + "-" + config.method().id();
+    this.artifact = output.resolve(name);
+    this.runDirectory = output.resolve(name + ".run");
+  }
+
+  Outcome run() throws IOException {
+    if (Files.exists(artifact)) {
+      throw new IllegalStateException(artifact + " exists: remove it or train into another --output");
+    }
+    String name = artifact.getFileName().toString();
+    int maxLength = Math.min(settings.maxLength(), FrozenWeightsCache.get(model, DataType.FLOAT).maxSequenceLength());
+    int sep = tokenizer.specialTokens().sep();
+    JavaRDD<int[]> shards =
+        input.sequences(spark, language, "train").select("input_ids").javaRDD()
+            .map((Row row) -> cut(row.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray(), maxLength, sep))
+            .repartition(settings.workers())
+            .persist(StorageLevel.MEMORY_ONLY());
+    long workersWithData = shards.mapPartitions(rows -> List.of(rows.hasNext() ? 1L : 0L).iterator()).reduce(Long::sum);
+    if (workersWithData == 0) {
+      throw new IllegalStateException(input.location() + " has no train sequences for " + language);
+    }
+    List<int[]> validation =
+        input.sample(spark, language, "validation", settings.evalSequences(), settings.seed()).stream()
+            .map(ids -> cut(ids, maxLength, sep))
+            .toList();
+    if (validation.isEmpty()) {
+      throw new IllegalStateException(input.location() + " has no validation sequences for " + language + " to choose the best adapter by");
+    }
+
+    Path checkpoint = runDirectory.resolve("checkpoint");
+    ComputationGraph network;
+    long startRound;
+    double initialLoss;
+    double bestLoss;
+    INDArray best;
+    TrainingLog log;
+    Path csv = runDirectory.resolve("training_log.csv");
+    Path png = runDirectory.resolve("training_curve.png");
+    String title = language + " " + config.method().id() + " on " + model.id();
+    if (settings.resume() && Files.isRegularFile(checkpoint.resolve(STATE))) {
+      JsonNode state = JSON.readTree(checkpoint.resolve(STATE).toFile());
+      network = ModelSerializer.restoreComputationGraph(checkpoint.resolve(NETWORK).toFile(), true);
+      best = Nd4j.readBinary(checkpoint.resolve(BEST).toFile());
+      startRound = state.path("round").asLong();
+      initialLoss = state.path("initial_validation_loss").asDouble();
+      bestLoss = state.path("best_validation_loss").asDouble();
+      log = TrainingLog.resume(csv, png, title, startRound * settings.averagingFrequency());
+      LOG.info("{}: resuming after round {} (best validation loss {})", name, startRound, bestLoss);
+    } else {
+      network = MlmTrainer.network(model, config.create(model.architecture()), settings.learningRate(), settings.seed());
+      startRound = 0;
+      initialLoss = validationLoss(network, validation);
+      bestLoss = initialLoss;
+      best = network.params().dup();
+      log = TrainingLog.create(csv, png, title);
+    }
+    LOG.info(
+        "{}: {} trainable parameters on {} workers, validation loss {} before training",
+        name, network.numParams(), workersWithData, String.format("%.4f", initialLoss));
+
+    ParameterAveragingTrainingMaster master =
+        new ParameterAveragingTrainingMaster.Builder(settings.batchSizePerWorker())
+            .batchSizePerWorker(settings.batchSizePerWorker())
+            .averagingFrequency(settings.averagingFrequency())
+            .workerPrefetchNumBatches(0)
+            // executors on local disks cannot share DL4J's exported batches; each round's batches are ours
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            .repartionData(Repartition.Never)
+            .saveUpdater(true)
+            .rngSeed(settings.seed())
+            .build();
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, network, master);
+    RoundCounters counters = RoundCounters.register(spark.sparkContext());
+    long rounds = (settings.steps() + settings.averagingFrequency() - 1) / settings.averagingFrequency();
+    long parameterBytes = network.numParams() * Float.BYTES;
+    long trainedTokens = 0;
+    double trainingSeconds = 0;
+    for (long round = startRound + 1; round <= rounds; round++) {
+      counters.reset();
+      long started = System.nanoTime();
+      JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> batches =
+          shards.mapPartitionsWithIndex(
+              new RoundBatches(
+                  settings.seed(), round, settings.averagingFrequency(), settings.batchSizePerWorker(),
+                  settings.mlmProbability(), tokenizer.specialTokens(), tokenizer.vocabularySize(), counters),
+              true);
+      sparkNetwork.fitMultiDataSet(batches);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      trainingSeconds += seconds;
+      trainedTokens += counters.tokens().value();
+      ComputationGraph current = sparkNetwork.getNetwork();
+      long stateBytes = current.getUpdater().getStateViewArray().length() * Float.BYTES;
+      long step = Math.min(round * settings.averagingFrequency(), settings.steps());
+      // DL4J's score sums a sequence's masked tokens: per masked token, as the validation loss is
+      double trainLoss = sparkNetwork.getScore() * counters.sequences().value() / Math.max(1, counters.masked().value());
+      double validationLoss = Double.NaN;
+      boolean evaluate = round == rounds || round * settings.averagingFrequency() / settings.evalEvery()
+          > (round - 1) * settings.averagingFrequency() / settings.evalEvery();
+      if (evaluate) {
+        validationLoss = validationLoss(current, validation);
+        if (validationLoss < bestLoss) {
+          bestLoss = validationLoss;
+          best = current.params().dup();
+        }
+      }
+      double tokensPerSecond = counters.tokens().value() / seconds;
+      log.append(
+          new TrainingLog.Round(
+              step, trainLoss, validationLoss, tokensPerSecond, parameterBytes + stateBytes,
+              workersWithData * (parameterBytes + stateBytes), Math.round(seconds * 1000)));
+      double eta = trainingSeconds / (round - startRound) * (rounds - round);
+      LOG.info(
+          "{} round {}/{} step {}/{}: loss {}{}, {} tokens/s, padding {}%, {} KB broadcast, {} KB aggregated, ETA {} s",
+          name, round, rounds, step, settings.steps(), String.format("%.4f", trainLoss),
+          Double.isNaN(validationLoss) ? "" : String.format(", validation loss %.4f", validationLoss),
+          String.format("%.0f", tokensPerSecond),
+          String.format("%.1f", 100.0 * (1 - (double) counters.tokens().value() / Math.max(1, counters.slots().value()))),
+          (parameterBytes + stateBytes) / 1000, workersWithData * (parameterBytes + stateBytes) / 1000,
+          Math.round(eta));
+      if (evaluate) {
+        checkpoint(checkpoint, current, best, round, initialLoss, bestLoss);
+      }
+    }
+    shards.unpersist(false);
+
+    ComputationGraph result = sparkNetwork.getNetwork().clone();
+    result.setParams(best);
+    Map<String, INDArray> parameters = result.getLayer("encoder").paramTable();
+    ObjectNode stats = JSON.createObjectNode();
+    stats.set(language, input.stats().path("languages").path(language));
+    AdapterArtifact.write(
+        artifact,
+        adapterOf(result),
+        parameters,
+        model,
+        new ArtifactLineage(
+            null, language, input.stats().path("languages").path(language).path("coverage").path("script").asText(null),
+            tokenizer.sha256(), List.of(input.location()), stats, null, settings.seed(),
+            Map.of(
+                "mlm_loss", bestLoss, "mlm_loss_before", initialLoss, "steps", (double) settings.steps(),
+                "tokens", (double) trainedTokens),
+            "adapterforge " + BuildInfo.version()),
+        language);
+    LOG.info("{}: saved {} (best validation loss {}, before {})", name, artifact, String.format("%.4f", bestLoss), String.format("%.4f", initialLoss));
+    return new Outcome(artifact, settings.steps(), initialLoss, bestLoss, trainedTokens / Math.max(trainingSeconds, 1e-9));
+  }
+
+  private static Adapter adapterOf(ComputationGraph network) {
+    return (Adapter) ((EncoderLayer) network.getLayer("encoder").conf().getLayer()).adapter();
+  }
+
+  private double validationLoss(ComputationGraph network, List<int[]> validation) {
+    MlmMasking masking = new MlmMasking(settings.mlmProbability(), tokenizer.specialTokens(), tokenizer.vocabularySize());
+    return MlmTrainer.validationLoss(
+        FrozenWeightsCache.get(model, DataType.FLOAT), tokenizer, adapterOf(network),
+        network.getLayer("encoder").paramTable(), validation, masking, settings.seed());
+  }
+
+  /** A sequence longer than {@code maxLength} cut to it, its [SEP] kept. */
+  static int[] cut(int[] ids, int maxLength, int sep) {
+    if (ids.length <= maxLength) {
+      return ids;
+    }
+    int[] cut = Arrays.copyOf(ids, maxLength);
+    cut[maxLength - 1] = sep;
+    return cut;
+  }
+
+  /** The network with its Adam state, the best parameters and the round, replaced as a whole. */
+  private static void checkpoint(
+      Path checkpoint, ComputationGraph network, INDArray best, long round, double initialLoss, double bestLoss)
+      throws IOException {
+    Path staging = checkpoint.resolveSibling(checkpoint.getFileName() + ".staging");
+    deleteRecursively(staging);
+    Files.createDirectories(staging);
+    ModelSerializer.writeModel(network, staging.resolve(NETWORK).toFile(), true);
+    Nd4j.saveBinary(best, staging.resolve(BEST).toFile());
+    ObjectNode state = JSON.createObjectNode();
+    state.put("round", round);
+    state.put("initial_validation_loss", initialLoss);
+    state.put("best_validation_loss", bestLoss);
+    JSON.writeValue(staging.resolve(STATE).toFile(), state);
+    Path previous = checkpoint.resolveSibling(checkpoint.getFileName() + ".previous");
+    deleteRecursively(previous);
+    if (Files.exists(checkpoint)) {
+      Files.move(checkpoint, previous, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(staging, checkpoint, StandardCopyOption.ATOMIC_MOVE);
+    deleteRecursively(previous);
+  }
+
+  private static void deleteRecursively(Path directory) throws IOException {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(directory)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

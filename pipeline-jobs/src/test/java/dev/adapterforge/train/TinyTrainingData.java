@@ -1,0 +1,69 @@
+package dev.adapterforge.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.adapterforge.ops.encoder.TinyModel;
+import dev.adapterforge.ops.model.BaseModel;
+import dev.adapterforge.ops.tokenizer.TokenizerCache;
+import dev.adapterforge.ops.tokenizer.TokenizerSpec;
+import dev.adapterforge.prep.PreparedCorpus;
+import dev.adapterforge.prep.PreparedOutput;
+import dev.adapterforge.prep.Tokenization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A tiny BERT folder and a prep output for it, in the real layout: language {@code xx}, sequences
+ * of consecutive letters, so that masked tokens are predictable and training has something to
+ * learn.
+ */
+final class TinyTrainingData {
+  static final String LANGUAGE = "xx";
+
+  private TinyTrainingData() {}
+
+  static BaseModel model(Path directory) throws IOException {
+    return TinyModel.write(
+        directory, TinyModel.BERT, TinyModel.huggingFaceWeights(TinyModel.tensorFlowWeights(TinyModel.BERT, 5), false));
+  }
+
+  /** Writes a published prep output of {@code train} and 40 validation sequences. */
+  static void prepared(SparkSession spark, BaseModel model, Path output, int train) throws IOException {
+    List<Row> rows = new ArrayList<>();
+    Random random = new Random(9);
+    for (int i = 0; i < train + 40; i++) {
+      int length = 4 + random.nextInt(7);
+      int start = random.nextInt(15);
+      int[] ids = new int[length + 2];
+      ids[0] = 2;
+      for (int t = 0; t < length; t++) {
+        ids[t + 1] = 5 + (start + t) % 15;
+      }
+      ids[length + 1] = 3;
+      rows.add(
+          RowFactory.create(
+              LANGUAGE, i < train ? "train" : "validation", "letters.txt", String.valueOf(i), 0,
+              Arrays.stream(ids).boxed().toList(), ids.length, 0, 0));
+    }
+    spark.createDataFrame(rows, Tokenization.SCHEMA)
+        .write()
+        .partitionBy(PreparedCorpus.LANGUAGE, PreparedCorpus.SPLIT)
+        .parquet(output.resolve(PreparedOutput.TOKENS).toString());
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode stats = json.createObjectNode();
+    stats.putObject("run")
+        .put("base_model", model.id())
+        .put("tokenizer_sha256", TokenizerCache.get(TokenizerSpec.fromFolder(model.directory())).sha256());
+    stats.putObject("languages").putObject(LANGUAGE).putObject("coverage").put("script", "Latn");
+    json.writeValue(output.resolve(PreparedOutput.STATS).toFile(), stats);
+    Files.writeString(output.resolve(PreparedOutput.SUCCESS), "");
+  }
+}

@@ -1,0 +1,138 @@
+package dev.adapterforge.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.adapterforge.job.SparkTestBase;
+import dev.adapterforge.ops.adapters.AdapterArtifact;
+import dev.adapterforge.ops.adapters.LoadedAdapter;
+import dev.adapterforge.ops.checkpoint.Sha256;
+import dev.adapterforge.ops.model.BaseModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code train} through bin/adapterforge: on two executor JVMs (local-cluster[2,1,1024]) with
+ * parameter averaging, and killed and resumed.
+ */
+class TrainOnLocalClusterIT extends SparkTestBase {
+  private static final Path PROJECT = Path.of(System.getProperty("adapterforge.project.dir"));
+
+  private static BaseModel model;
+  private static Path data;
+
+  @BeforeAll
+  static void tinyModelAndData() throws IOException {
+    model = TinyTrainingData.model(testRoot.resolve("tiny-bert"));
+    data = testRoot.resolve("prepared");
+    TinyTrainingData.prepared(spark, model, data, 200);
+  }
+
+  private static List<String> train(String master, Path output, String... extra) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                PROJECT.resolve("bin/adapterforge").toString(), "train",
+                "--master", master, "--conf", "spark.executor.memory=1024m",
+                "--root", output.resolve("root").toString(),
+                "--data", data.toString(), "--languages", TinyTrainingData.LANGUAGE,
+                "--base-model", model.directory().toString(),
+                "--method", "lora", "--lora-r", "4", "--lora-alpha", "8",
+                "--lr", "1e-2", "--batch-size-per-worker", "8", "--averaging-frequency", "5", "--workers", "2",
+                "--output", output.toString()));
+    command.addAll(List.of(extra));
+    return command;
+  }
+
+  @Test
+  void trainsOnTwoExecutorJvmsSendingTheAdapterAloneAndPublishes() throws Exception {
+    Path output = freshDirectory("cluster");
+    String registry = output.resolve("registry").toUri().toString();
+    String baseSha = Sha256.of(model.checkpointFile());
+    Process driver =
+        start(train("local-cluster[2,1,1024]", output, "--steps", "20", "--eval-every", "10", "--registry", registry), output);
+    finish(driver, output, 6);
+
+    List<String> rows = Files.readAllLines(output.resolve("xx-lora.run/training_log.csv"));
+    assertEquals(5, rows.size(), "a header and one row per round: " + rows);
+    // lora r=4 on query and value of 2 layers of width 8: 2 x 2 x (8x4 + 4x8) = 256 parameters,
+    // sent with Adam's two moments as float: 3 x 256 x 4 bytes out, and back from each of 2 workers
+    for (String row : rows.subList(1, rows.size())) {
+      String[] fields = row.split(",");
+      assertEquals(3072, Long.parseLong(fields[4]), row);
+      assertEquals(2 * 3072, Long.parseLong(fields[5]), row);
+    }
+    LoadedAdapter adapter = AdapterArtifact.read(output.resolve("xx-lora"), model);
+    double before = adapter.lineage().metrics().get("mlm_loss_before");
+    double after = adapter.lineage().metrics().get("mlm_loss");
+    assertTrue(after < before - 0.05, "validation loss " + before + " -> " + after);
+    assertEquals(baseSha, Sha256.of(model.checkpointFile()), "the base weights are untouched");
+    assertTrue(Files.isRegularFile(output.resolve("xx-lora.run/training_curve.png")));
+
+    List<Row> published = spark.read().format("delta").load(registry + "/table").collectAsList();
+    assertEquals(1, published.size());
+    Row row = published.get(0);
+    assertEquals("xx-lora", row.getAs("name"));
+    assertEquals("lora", row.getAs("method"));
+    assertEquals(model.checkpointSha256(), row.getAs("base_model_sha256"));
+  }
+
+  @Test
+  void aKilledRunResumesToTheSameAdapter() throws Exception {
+    Path straight = freshDirectory("straight");
+    finish(start(train("local[2]", straight, "--steps", "30", "--eval-every", "5"), straight), straight, 6);
+
+    Path killed = freshDirectory("killed");
+    Process driver = start(train("local[2]", killed, "--steps", "30", "--eval-every", "5"), killed);
+    Path state = killed.resolve("xx-lora.run/checkpoint/state.json");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (!(Files.isRegularFile(state) && new ObjectMapper().readTree(state.toFile()).path("round").asInt() >= 2)) {
+      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second checkpoint:\n" + tail(killed));
+      Thread.sleep(200);
+    }
+    driver.descendants().forEach(ProcessHandle::destroyForcibly);
+    driver.destroyForcibly().waitFor();
+    assertTrue(!Files.exists(killed.resolve("xx-lora")), "a killed run leaves no adapter");
+
+    finish(start(train("local[2]", killed, "--steps", "30", "--eval-every", "5", "--resume"), killed), killed, 6);
+
+    LoadedAdapter expected = AdapterArtifact.read(straight.resolve("xx-lora"), model);
+    LoadedAdapter resumed = AdapterArtifact.read(killed.resolve("xx-lora"), model);
+    assertEquals(expected.lineage().metrics().get("mlm_loss"), resumed.lineage().metrics().get("mlm_loss"), 1e-4);
+    expected.parameters().forEach((name, value) ->
+        assertEquals(0, value.sub(resumed.parameters().get(name)).amaxNumber().doubleValue(), 1e-4, name));
+    List<String> steps =
+        Files.readAllLines(killed.resolve("xx-lora.run/training_log.csv")).stream().skip(1).map(l -> l.split(",")[0]).toList();
+    assertEquals(List.of("5", "10", "15", "20", "25", "30"), steps, "one row per round, none twice");
+  }
+
+  private static Process start(List<String> command, Path output) throws IOException {
+    Files.createDirectories(output);
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.resolve("driver.log").toFile()));
+    builder.environment().put("ADAPTERFORGE_NO_BUILD", "1");
+    return builder.start();
+  }
+
+  private static void finish(Process driver, Path output, int minutes) throws Exception {
+    if (!driver.waitFor(minutes, TimeUnit.MINUTES)) {
+      driver.descendants().forEach(ProcessHandle::destroyForcibly);
+      driver.destroyForcibly();
+      throw new AssertionError("timed out:\n" + tail(output));
+    }
+    assertEquals(0, driver.exitValue(), tail(output));
+  }
+
+  private static String tail(Path output) throws IOException {
+    List<String> lines = Files.readAllLines(output.resolve("driver.log"));
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+}

@@ -84,11 +84,7 @@ class AdapterArtifactTest {
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
     assertEquals(adapter.config(), loaded.adapter().config());
     assertEquals(LINEAGE, loaded.lineage());
-    ComputationGraph restored = AdapterGraphs.mlmLogits(model, loaded.adapter());
-    loaded.parameters().forEach((name, value) -> restored.getLayer("encoder").paramTable().get(name).assign(value));
-    assertEquals(graph.params(), restored.params());
-    INDArray ids = AdapterGraphs.sampleIds();
-    assertEquals(graph.outputSingle(ids), restored.outputSingle(ids));
+    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.adapterforge.ops.adapters;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.adapterforge.ops.encoder.EncoderAdapter;
 import dev.adapterforge.ops.encoder.EncoderLayer;
 import dev.adapterforge.ops.encoder.TinyModel;
@@ -43,6 +45,18 @@ public final class AdapterGraphs {
                 .build());
     graph.init();
     return graph;
+  }
+
+  /**
+   * Asserts that an adapter read back from its artifact has the saved network's parameters and
+   * computes its MLM logits, bit for bit.
+   */
+  public static void assertRestoresExactly(ComputationGraph saved, LoadedAdapter loaded, BaseModel model) {
+    ComputationGraph restored = mlmLogits(model, loaded.adapter());
+    loaded.parameters().forEach((name, value) -> restored.getLayer("encoder").paramTable().get(name).assign(value));
+    assertEquals(saved.params(), restored.params());
+    INDArray ids = sampleIds();
+    assertEquals(saved.outputSingle(ids), restored.outputSingle(ids));
   }
 
   /** Three sequences of random real-token ids, as the layer reads them: [3, 1, LENGTH] floats. */

@@ -136,11 +136,7 @@ class SparseFineTuningTest {
       }
     }
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
-    ComputationGraph restored = AdapterGraphs.mlmLogits(model, loaded.adapter());
-    loaded.parameters().forEach((name, value) -> restored.getLayer("encoder").paramTable().get(name).assign(value));
-    assertEquals(graph.params(), restored.params());
-    INDArray ids = AdapterGraphs.sampleIds();
-    assertEquals(graph.outputSingle(ids), restored.outputSingle(ids));
+    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   /** A language difference, saved and frozen, under a task difference: the weights get both. */

@@ -1,6 +1,6 @@
 package dev.adapterforge.ops.adapters;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.adapterforge.ops.encoder.EncoderAdapter;
 import dev.adapterforge.ops.encoder.EncoderLayer;
@@ -54,9 +54,14 @@ public final class AdapterGraphs {
   public static void assertRestoresExactly(ComputationGraph saved, LoadedAdapter loaded, BaseModel model) {
     ComputationGraph restored = mlmLogits(model, loaded.adapter());
     loaded.parameters().forEach((name, value) -> restored.getLayer("encoder").paramTable().get(name).assign(value));
-    assertEquals(saved.params(), restored.params());
+    assertArrayEquals(floats(saved.params()), floats(restored.params()));
     INDArray ids = sampleIds();
-    assertEquals(saved.outputSingle(ids), restored.outputSingle(ids));
+    assertArrayEquals(floats(saved.outputSingle(ids)), floats(restored.outputSingle(ids)));
+  }
+
+  /** Every element, row-major, for comparisons bit for bit (INDArray.equals allows 1e-5). */
+  public static float[] floats(INDArray array) {
+    return array.castTo(DataType.FLOAT).dup('c').data().asFloat();
   }
 
   /** Three sequences of random real-token ids, as the layer reads them: [3, 1, LENGTH] floats. */

@@ -18,11 +18,14 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 /**
  * {@code lora}: each targeted projection {@code x · W + b} gains {@code scaling · (x · A) · B}, A
  * [in, r] drawn as PEFT draws lora_A (kaiming-uniform with a = √5, i.e. U(±1/√in)) and B [r, out]
- * zero, so a fresh adapter leaves the encoder exactly as it was. Saved in PEFT's layout for a
- * PeftModel wrapping transformers' {@code BertModel} / {@code XLMRobertaModel} (AutoModel), whose
- * module paths start at {@code encoder.}: {@code
- * base_model.model.encoder.layer.<i>.attention.self.query.lora_A.weight} [r, in] and {@code
- * lora_B.weight} [out, r].
+ * zero, so a fresh adapter leaves the encoder exactly as it was.
+ *
+ * <p>Saved under the keys PEFT's save_pretrained writes for a PeftModel wrapping transformers'
+ * {@code BertModel} or {@code XLMRobertaModel} (what {@code AutoModel} loads), whose module paths
+ * start at {@code encoder.}: {@code base_model.model.encoder.layer.<i>.attention.self.query.lora_A.weight}
+ * [r, in] and {@code ….lora_B.weight} [out, r] (PEFT drops the adapter name, {@code .default}, from
+ * its keys). Load it with {@code PeftModel.from_pretrained(AutoModel.from_pretrained(base), folder)};
+ * a {@code BertForMaskedLM} puts the encoder under {@code bert.}, so these keys would not reach it.
  */
 public final class LoraAdapter implements Adapter {
   private static final long serialVersionUID = 1L;
@@ -67,7 +70,8 @@ public final class LoraAdapter implements Adapter {
     return targetModules.stream().map(Projection::ofModule).toList();
   }
 
-  private boolean adapts(int layer) {
+  /** Whether layers_to_transform includes {@code layer}. */
+  boolean adapts(int layer) {
     return layersToTransform == null || layersToTransform.contains(layer);
   }
 

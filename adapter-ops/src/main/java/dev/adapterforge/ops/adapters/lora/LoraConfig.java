@@ -9,18 +9,29 @@ import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.encoder.Projection;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * {@code lora}, with PEFT's LoraConfig names and defaults: rank {@code r}, {@code lora_alpha}
- * (the update is scaled by lora_alpha / r), {@code target_modules} by the module names of a
- * transformers BERT layer, optionally only {@code layers_to_transform}. The reference setup is r 8,
- * alpha 8 on query and value.
+ * (the update is scaled by lora_alpha / r), {@code target_modules}, optionally only {@code
+ * layers_to_transform} (empty or absent: every layer, as in PEFT). The reference setup is r 8, alpha
+ * 8 on query and value.
  *
- * @param loraDropout dropout on the update's input; only 0 is supported, since a DL4J SameDiff
- *     layer's graph cannot tell training from inference
+ * <p>Each of target_modules names one projection: its module path in a transformers BERT layer
+ * ({@code attention.self.query}, {@code attention.output.dense}, {@code intermediate.dense}, {@code
+ * output.dense}) or a suffix only one of them has ({@code query}, {@code key}, {@code value}). PEFT
+ * instead matches every module ending in a name, so there {@code output.dense} would also catch
+ * {@code attention.output.dense}; {@link #pythonConfig} writes what PEFT needs to target the same
+ * modules.
+ *
+ * @param loraDropout dropout on the update's input; only 0 is supported. DL4J's SameDiffLayer runs
+ *     its graph as SameDiff inference in the forward pass whatever DL4J's training flag, and runs
+ *     it again as training to backpropagate: the graph's only training switch (SameDiff fills a
+ *     {@code *keras_learning_phase} placeholder from that phase) would apply dropout to the
+ *     gradient's forward pass but not to the one DL4J takes the loss of, with another mask.
  */
 public record LoraConfig(
     @JsonProperty("r") int r,
@@ -44,21 +55,28 @@ public record LoraConfig(
     }
     if (loraDropout != 0) {
       throw new IllegalArgumentException(
-          "lora_dropout " + loraDropout + " is not supported: only 0 (DL4J SameDiff layers cannot"
-              + " tell training from inference)");
+          "lora_dropout " + loraDropout + " is not supported, only 0.0: inside DL4J's SameDiffLayer"
+              + " the graph cannot tell a training forward pass from an inference one");
     }
     if (targetModules == null || targetModules.isEmpty()) {
       throw new IllegalArgumentException("target_modules must name at least one module");
     }
     targetModules = List.copyOf(targetModules);
+    Set<Projection> targeted = EnumSet.noneOf(Projection.class);
     for (String module : targetModules) {
+      Projection projection;
       try {
-        Projection.ofModule(module);
+        projection = Projection.ofModule(module);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("target_modules: " + e.getMessage(), e);
       }
+      if (!targeted.add(projection)) {
+        throw new IllegalArgumentException(
+            "target_modules names " + projection.huggingFaceModule() + " twice: " + targetModules);
+      }
     }
-    layersToTransform = layersToTransform == null ? null : List.copyOf(layersToTransform);
+    layersToTransform =
+        layersToTransform == null || layersToTransform.isEmpty() ? null : List.copyOf(layersToTransform);
   }
 
   public LoraConfig withRank(int rank, double alpha) {
@@ -89,9 +107,15 @@ public record LoraConfig(
   }
 
   /**
-   * PEFT's LoraConfig. Its target_modules match module names by suffix, so {@code output.dense}
-   * would also catch {@code attention.output.dense}: where a suffix list cannot say exactly which
-   * modules, a regular expression over the full module name does.
+   * PEFT's LoraConfig, every key its save_pretrained writes that matters here. PEFT 0.15 and later
+   * load it, warning about and ignoring the {@code adapterforge} block beside these keys; 0.14 does
+   * so only through {@code PeftModel.from_pretrained} (through {@code PeftConfig} it drops
+   * LoraConfig's own keys with it), and earlier releases refuse any key LoraConfig does not declare.
+   *
+   * <p>target_modules is written as the list it is when PEFT's suffix matching catches exactly the
+   * targeted projections. Otherwise ({@code output.dense} without {@code attention.output.dense})
+   * it becomes a regular expression PEFT matches against whole module names, one that names the
+   * layers too, since PEFT refuses layers_to_transform beside a regular expression.
    */
   @Override
   public ObjectNode pythonConfig(PythonNames names) {
@@ -100,7 +124,12 @@ public record LoraConfig(
     config.putNull("task_type");
     config.put("base_model_name_or_path", names.modelName());
     config.put("r", r);
-    config.put("lora_alpha", loraAlpha);
+    // PEFT declares lora_alpha an int
+    if (loraAlpha == Math.rint(loraAlpha)) {
+      config.put("lora_alpha", (long) loraAlpha);
+    } else {
+      config.put("lora_alpha", loraAlpha);
+    }
     config.put("lora_dropout", loraDropout);
     List<Projection> projections = targetModules.stream().map(Projection::ofModule).toList();
     boolean suffixesExact =
@@ -112,14 +141,25 @@ public record LoraConfig(
                         .allMatch(projections::contains));
     if (suffixesExact) {
       targetModules.forEach(config.withArray("target_modules")::add);
+      if (layersToTransform == null) {
+        config.putNull("layers_to_transform");
+      } else {
+        layersToTransform.forEach(config.withArray("layers_to_transform")::add);
+      }
     } else {
+      String layers =
+          layersToTransform == null
+              ? "\\d+"
+              : layersToTransform.stream().map(String::valueOf).collect(Collectors.joining("|", "(", ")"));
       config.put(
           "target_modules",
-          ".*encoder\\.layer\\.\\d+\\.("
+          ".*encoder\\.layer\\."
+              + layers
+              + "\\.("
               + projections.stream().map(p -> p.huggingFaceModule().replace(".", "\\.")).collect(Collectors.joining("|"))
               + ")");
+      config.putNull("layers_to_transform");
     }
-    Optional.ofNullable(layersToTransform).ifPresent(layers -> layers.forEach(config.withArray("layers_to_transform")::add));
     config.put("bias", "none");
     config.put("fan_in_fan_out", false);
     config.put("inference_mode", true);

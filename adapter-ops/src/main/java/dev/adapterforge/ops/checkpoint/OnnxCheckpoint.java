@@ -1,19 +1,21 @@
 package dev.adapterforge.ops.checkpoint;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The initializers of an ONNX model (ModelProto → GraphProto → TensorProto), read without ONNX
@@ -24,6 +26,8 @@ import java.util.TreeMap;
  * names it. Other initializers keep their names.
  */
 public final class OnnxCheckpoint implements Checkpoint {
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxCheckpoint.class);
+
   // onnx.proto field numbers
   private static final int MODEL_GRAPH = 7;
   private static final int GRAPH_NODE = 1;
@@ -38,11 +42,25 @@ public final class OnnxCheckpoint implements Checkpoint {
   private static final int TENSOR_RAW_DATA = 9;
   private static final int TENSOR_DATA_LOCATION = 14;
 
+  /** TensorProto.DataType codes of the types a weight can have. */
   private static final Map<Integer, TensorDType> DATA_TYPES =
-      Map.of(1, TensorDType.F32, 6, TensorDType.I32, 7, TensorDType.I64, 10, TensorDType.F16, 11, TensorDType.F64, 16, TensorDType.BF16);
+      Map.of(
+          1, TensorDType.F32,
+          2, TensorDType.U8,
+          3, TensorDType.I8,
+          6, TensorDType.I32,
+          7, TensorDType.I64,
+          10, TensorDType.F16,
+          11, TensorDType.F64,
+          16, TensorDType.BF16);
 
   /** An initializer as stored, and whether it is offered transposed. */
-  private record Initializer(String storedName, TensorDType dtype, long[] storedShape, ByteBuffer data, boolean transpose) {}
+  private record Initializer(
+      String storedName,
+      TensorDType dtype,
+      long[] storedShape,
+      ByteBuffer data,
+      boolean transpose) {}
 
   private record Node(String opType, List<String> inputs, List<String> outputs) {}
 
@@ -80,7 +98,12 @@ public final class OnnxCheckpoint implements Checkpoint {
       ProtoReader graphReader = new ProtoReader(graph);
       while (graphReader.hasNext()) {
         switch (graphReader.nextField()) {
-          case GRAPH_INITIALIZER -> initializers.add(initializer(file, graphReader.lengthDelimited()));
+          case GRAPH_INITIALIZER -> {
+            Initializer initializer = initializer(file, graphReader.lengthDelimited());
+            if (initializer != null) {
+              initializers.add(initializer);
+            }
+          }
           case GRAPH_NODE -> nodes.add(node(graphReader.lengthDelimited()));
           default -> graphReader.skip();
         }
@@ -95,59 +118,62 @@ public final class OnnxCheckpoint implements Checkpoint {
     }
   }
 
-  private static Initializer initializer(Path file, ByteBuffer message) throws CheckpointFormatException {
+  /**
+   * TensorProto: dims = 1, data_type = 2, float_data = 4, name = 8, raw_data = 9, data_location =
+   * 14. Returns null, with a warning, for a type no weight has (bool, string, complex).
+   */
+  private static Initializer initializer(Path file, ByteBuffer message)
+      throws CheckpointFormatException {
     ProtoReader reader = new ProtoReader(message);
     List<Long> dims = new ArrayList<>();
     String name = null;
     int dataType = 0;
-    ByteBuffer data = null;
-    ByteBuffer floats = null;
+    ByteBuffer rawData = null;
+    ByteBuffer floatData = null;
+    boolean external = false;
     while (reader.hasNext()) {
       switch (reader.nextField()) {
-        case TENSOR_DIMS -> dims.addAll(varints(reader));
+        case TENSOR_DIMS -> dims.addAll(reader.repeatedVarint());
         case TENSOR_DATA_TYPE -> dataType = (int) reader.varint();
-        case TENSOR_NAME -> name = StandardCharsets.UTF_8.decode(reader.lengthDelimited()).toString();
-        case TENSOR_RAW_DATA -> data = reader.lengthDelimited();
-        case TENSOR_FLOAT_DATA -> floats = reader.lengthDelimited();
-        case TENSOR_DATA_LOCATION -> {
-          if (reader.varint() != 0) {
-            throw new CheckpointFormatException(file, "initializer " + name + " keeps its data in an external file, which is not supported");
-          }
-        }
+        case TENSOR_NAME -> name = UTF_8.decode(reader.lengthDelimited()).toString();
+        case TENSOR_RAW_DATA -> rawData = reader.lengthDelimited();
+        case TENSOR_FLOAT_DATA -> floatData = reader.lengthDelimited();
+        case TENSOR_DATA_LOCATION -> external = reader.varint() != 0;
         default -> reader.skip();
       }
     }
-    TensorDType dtype = DATA_TYPES.get(dataType);
-    if (name == null || dtype == null) {
-      throw new CheckpointFormatException(file, "initializer " + name + " has unsupported data type " + dataType);
+    if (name == null) {
+      throw new CheckpointFormatException(file, "an initializer has no name");
     }
-    ByteBuffer bytes = data != null ? data : floats;
-    if (bytes == null) {
-      throw new CheckpointFormatException(file, "initializer " + name + " has neither raw_data nor float_data");
+    if (external) {
+      throw new CheckpointFormatException(
+          file, "initializer " + name + " keeps its data in an external file, not supported");
+    }
+    TensorDType dtype = DATA_TYPES.get(dataType);
+    if (dtype == null) {
+      LOG.warn(
+          "{}: skipping initializer {} of ONNX data type {}, which no weight has",
+          file,
+          name,
+          dataType);
+      return null;
+    }
+    // float_data is packed float32; other typed fields (int64_data, ...) are not read
+    ByteBuffer data = rawData != null ? rawData : dtype == TensorDType.F32 ? floatData : null;
+    if (data == null) {
+      throw new CheckpointFormatException(
+          file,
+          String.format(
+              "initializer %s (%s) has its values neither in raw_data nor, as float32, in"
+                  + " float_data",
+              name, dtype));
     }
     long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-    if (Tensor.elementCount(shape) * dtype.byteSize() != bytes.remaining()) {
-      throw new CheckpointFormatException(
-          file, String.format("initializer %s: %s%s needs %d bytes, has %d", name, dtype, Arrays.toString(shape),
-              Tensor.elementCount(shape) * dtype.byteSize(), bytes.remaining()));
-    }
-    return new Initializer(name, dtype, shape, bytes, false);
+    TensorSizes.check(file, name, dtype, shape, data.remaining());
+    return new Initializer(name, dtype, shape, data, false);
   }
 
-  /** Packed (proto3 default) or unpacked repeated int64. */
-  private static List<Long> varints(ProtoReader reader) {
-    try {
-      return List.of(reader.varint());
-    } catch (IllegalArgumentException packed) {
-      ProtoReader values = new ProtoReader(reader.lengthDelimited());
-      List<Long> list = new ArrayList<>();
-      while (values.hasNext()) {
-        list.add(values.rawVarint());
-      }
-      return list;
-    }
-  }
-
+  /** NodeProto: input = 1, output = 2, op_type = 4. */
   private static Node node(ByteBuffer message) {
     ProtoReader reader = new ProtoReader(message);
     List<String> inputs = new ArrayList<>();
@@ -155,9 +181,9 @@ public final class OnnxCheckpoint implements Checkpoint {
     String opType = "";
     while (reader.hasNext()) {
       switch (reader.nextField()) {
-        case NODE_INPUT -> inputs.add(StandardCharsets.UTF_8.decode(reader.lengthDelimited()).toString());
-        case NODE_OUTPUT -> outputs.add(StandardCharsets.UTF_8.decode(reader.lengthDelimited()).toString());
-        case NODE_OP_TYPE -> opType = StandardCharsets.UTF_8.decode(reader.lengthDelimited()).toString();
+        case NODE_INPUT -> inputs.add(UTF_8.decode(reader.lengthDelimited()).toString());
+        case NODE_OUTPUT -> outputs.add(UTF_8.decode(reader.lengthDelimited()).toString());
+        case NODE_OP_TYPE -> opType = UTF_8.decode(reader.lengthDelimited()).toString();
         default -> reader.skip();
       }
     }
@@ -172,27 +198,35 @@ public final class OnnxCheckpoint implements Checkpoint {
     for (Node node : nodes) {
       node.inputs().forEach(input -> consumerOf.putIfAbsent(input, node));
     }
-    Map<String, Initializer> named = new TreeMap<>();
-    for (Initializer initializer : initializers) {
-      named.put(initializer.storedName(), initializer);
-    }
+    Map<String, Initializer> named = new TreeMap<>(byStoredName);
     for (Node node : nodes) {
-      if (!node.opType().equals("MatMul") || node.inputs().size() != 2 || node.outputs().isEmpty()) {
+      if (!node.opType().equals("MatMul") || node.inputs().size() != 2) {
         continue;
       }
       Initializer weight = byStoredName.get(node.inputs().get(1));
-      Node add = consumerOf.get(node.outputs().get(0));
-      if (weight == null || weight.storedShape().length != 2 || add == null || !add.opType().equals("Add")) {
+      Node add = node.outputs().isEmpty() ? null : consumerOf.get(node.outputs().get(0));
+      if (weight == null
+          || weight.storedShape().length != 2
+          || add == null
+          || !add.opType().equals("Add")) {
         continue;
       }
       add.inputs().stream()
           .filter(input -> input.endsWith(".bias") && byStoredName.containsKey(input))
           .findFirst()
-          .ifPresent(bias -> {
-            String module = bias.substring(0, bias.length() - ".bias".length());
-            named.remove(weight.storedName());
-            named.put(module + ".weight", new Initializer(weight.storedName(), weight.dtype(), weight.storedShape(), weight.data(), true));
-          });
+          .ifPresent(
+              bias -> {
+                String module = bias.substring(0, bias.length() - ".bias".length());
+                named.remove(weight.storedName());
+                named.put(
+                    module + ".weight",
+                    new Initializer(
+                        weight.storedName(),
+                        weight.dtype(),
+                        weight.storedShape(),
+                        weight.data(),
+                        true));
+              });
     }
     return named;
   }

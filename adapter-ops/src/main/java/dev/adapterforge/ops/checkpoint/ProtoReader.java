@@ -2,12 +2,14 @@ package dev.adapterforge.ops.checkpoint;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Just enough of the protobuf wire format to read TensorBundle's records: a cursor over one encoded
- * message. LevelDB's own structures use the same varints, so its table reader reads them through
- * the raw methods. Malformed input raises IllegalArgumentException or BufferUnderflowException,
- * which callers wrap with the file and tensor.
+ * Just enough of the protobuf wire format to read TensorBundle's records and ONNX models: a cursor
+ * over one encoded message. LevelDB's own structures use the same varints, so its table reader
+ * reads them through the raw methods. Malformed input raises IllegalArgumentException or
+ * BufferUnderflowException, which callers wrap with the file and tensor.
  */
 final class ProtoReader {
   private static final int VARINT = 0;
@@ -40,6 +42,22 @@ final class ProtoReader {
   long varint() {
     expectWireType(VARINT);
     return rawVarint();
+  }
+
+  /**
+   * The values of the repeated varint field whose tag was just read: one if written unpacked
+   * (proto2's default, which ONNX uses), all of them if packed.
+   */
+  List<Long> repeatedVarint() {
+    if (wireType != LENGTH_DELIMITED) {
+      return List.of(varint());
+    }
+    ProtoReader packed = new ProtoReader(lengthDelimited());
+    List<Long> values = new ArrayList<>();
+    while (packed.hasNext()) {
+      values.add(packed.rawVarint());
+    }
+    return values;
   }
 
   /** A varint not preceded by a tag. */

@@ -2,16 +2,12 @@ package dev.adapterforge.ops.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.adapterforge.ops.checkpoint.Checkpoint;
-import dev.adapterforge.ops.checkpoint.CheckpointFormatException;
-import dev.adapterforge.ops.checkpoint.OnnxCheckpoint;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.model.BaseModelResolver;
 import dev.adapterforge.ops.model.HiddenActivation;
@@ -22,8 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,12 +28,15 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The encoder against an independent implementation on the same weights: all-MiniLM-L6-v2's ONNX
  * export run by ONNX Runtime, and the encoder loaded from that file's initializers.
  */
 class MiniLmOnnxParityTest {
+  private static final Logger LOG = LoggerFactory.getLogger(MiniLmOnnxParityTest.class);
   private static final List<String> TEXTS =
       List.of(
           "Paris is the capital of France.",
@@ -56,14 +53,16 @@ class MiniLmOnnxParityTest {
   static void miniLmFolder() throws IOException {
     copy("all-minilm-l6-v2.onnx", folder.resolve("model.onnx"));
     copy("all-minilm-l6-v2-tokenizer.json", folder.resolve("tokenizer.json"));
-    new ModelArchitecture("bert", 6, 384, 12, 1536, 512, 30522, 2, HiddenActivation.GELU_ERF, 1e-12, 0, 0)
+    new ModelArchitecture(
+            "bert", 6, 384, 12, 1536, 512, 30522, 2, HiddenActivation.GELU_ERF, 1e-12, 0, 0)
         .writeConfigJson(folder.resolve("config.json"), Map.of());
     model = BaseModelResolver.fromEnvironment().resolve(folder.toString());
     tokenizer = Tokenizer.load(TokenizerSpec.fromFolder(folder));
   }
 
   private static void copy(String resource, Path target) throws IOException {
-    try (InputStream in = MiniLmOnnxParityTest.class.getClassLoader().getResourceAsStream(resource)) {
+    try (InputStream in =
+        MiniLmOnnxParityTest.class.getClassLoader().getResourceAsStream(resource)) {
       Files.copy(in, target);
     }
   }
@@ -85,7 +84,11 @@ class MiniLmOnnxParityTest {
     SDVariable states = new Encoder(sd, weights, null, Map.of()).hiddenStates(ids, mask);
     INDArray ours =
         sd.outputSingle(
-            Map.of("ids", Nd4j.createFromArray(batch.ids()), "mask", Nd4j.createFromArray(batch.attentionMask())),
+            Map.of(
+                "ids",
+                Nd4j.createFromArray(batch.ids()),
+                "mask",
+                Nd4j.createFromArray(batch.attentionMask())),
             states.name());
 
     double maxDifference = 0;
@@ -101,10 +104,19 @@ class MiniLmOnnxParityTest {
     }
     assertTrue(length > encoded.get(1).length, "the batch has padding");
     assertEquals(encoded.stream().mapToInt(e -> e.length).sum() * 384, compared);
+    LOG.info(
+        "Last hidden state, {} sequences padded to {}: max abs difference {} over {} values",
+        sequences,
+        length,
+        maxDifference,
+        compared);
     assertTrue(maxDifference < 1e-4, "max abs difference " + maxDifference);
   }
 
-  /** [sequence][position][hidden] from ONNX Runtime, fed every input the graph declares. */
+  /**
+   * [sequence][position][hidden] from ONNX Runtime, by the export's input and output names (a
+   * single segment: token types all 0).
+   */
   private static float[][][] onnxRuntime(PaddedBatch batch) throws OrtException {
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
     long[][] ids = new long[batch.size()][batch.length()];
@@ -115,35 +127,20 @@ class MiniLmOnnxParityTest {
         mask[s][p] = (long) batch.attentionMask()[s][p];
       }
     }
-    try (OrtSession session = environment.createSession(folder.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
+    try (OrtSession session =
+            environment.createSession(
+                folder.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
         OnnxTensor idsTensor = OnnxTensor.createTensor(environment, ids);
         OnnxTensor maskTensor = OnnxTensor.createTensor(environment, mask);
-        OnnxTensor typesTensor = OnnxTensor.createTensor(environment, new long[batch.size()][batch.length()])) {
-      Map<String, OnnxTensor> inputs = new HashMap<>();
-      for (String name : session.getInputNames()) {
-        inputs.put(name, name.contains("mask") ? maskTensor : name.contains("type") ? typesTensor : idsTensor);
-      }
-      try (OrtSession.Result result = session.run(inputs)) {
-        return (float[][][]) result.get(0).getValue();
-      }
+        OnnxTensor typesTensor =
+            OnnxTensor.createTensor(environment, new long[batch.size()][batch.length()]);
+        OrtSession.Result result =
+            session.run(
+                Map.of(
+                    "input_ids", idsTensor,
+                    "attention_mask", maskTensor,
+                    "token_type_ids", typesTensor))) {
+      return (float[][][]) result.get("last_hidden_state").orElseThrow().getValue();
     }
-  }
-
-  @Test
-  void namesAnonymousMatMulWeightsAfterTheirBiasInTorchLayout() throws IOException {
-    try (Checkpoint checkpoint = OnnxCheckpoint.open(folder.resolve("model.onnx"))) {
-      assertTrue(checkpoint.names().contains("encoder.layer.5.attention.self.query.weight"), checkpoint.names().toString());
-      assertTrue(checkpoint.names().stream().noneMatch(name -> name.startsWith("onnx::MatMul")), checkpoint.names().toString());
-      assertEquals(List.of(1536L, 384L), Arrays.stream(checkpoint.shape("encoder.layer.0.intermediate.dense.weight")).boxed().toList());
-    }
-  }
-
-  @Test
-  void rejectsWhatIsNotAnOnnxModel() throws IOException {
-    Path garbage = folder.resolve("garbage.onnx");
-    Files.write(garbage, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01, 0x02});
-    CheckpointFormatException e =
-        assertThrows(CheckpointFormatException.class, () -> OnnxCheckpoint.open(garbage));
-    assertTrue(e.getMessage().startsWith(garbage.toString()), e.getMessage());
   }
 }

@@ -27,6 +27,8 @@ import org.apache.spark.sql.SparkSession;
  */
 final class TinyTrainingData {
   static final String LANGUAGE = "xx";
+  /** A second language, the same kind of text. */
+  static final String OTHER_LANGUAGE = "yy";
 
   private TinyTrainingData() {}
 
@@ -35,10 +37,18 @@ final class TinyTrainingData {
         directory, TinyModel.BERT, TinyModel.huggingFaceWeights(TinyModel.tensorFlowWeights(TinyModel.BERT, 5), false));
   }
 
-  /** Writes a published prep output of {@code train} and 40 validation sequences. */
+  /** Writes a published prep output of {@code train} and 40 validation sequences per language. */
   static void prepared(SparkSession spark, BaseModel model, Path output, int train) throws IOException {
     List<Row> rows = new ArrayList<>();
-    Random random = new Random(9);
+    for (String language : List.of(LANGUAGE, OTHER_LANGUAGE)) {
+      rows.addAll(sequences(language, train, new Random(language.hashCode())));
+    }
+    write(spark, model, output, rows);
+  }
+
+  /** Runs of consecutive letters between [CLS] and [SEP], 4 to 10 long. */
+  private static List<Row> sequences(String language, int train, Random random) {
+    List<Row> rows = new ArrayList<>();
     for (int i = 0; i < train + 40; i++) {
       int length = 4 + random.nextInt(7);
       int start = random.nextInt(15);
@@ -50,9 +60,13 @@ final class TinyTrainingData {
       ids[length + 1] = 3;
       rows.add(
           RowFactory.create(
-              LANGUAGE, i < train ? "train" : "validation", "letters.txt", String.valueOf(i), 0,
+              language, i < train ? "train" : "validation", "letters.txt", String.valueOf(i), 0,
               Arrays.stream(ids).boxed().toList(), ids.length, 0, 0));
     }
+    return rows;
+  }
+
+  private static void write(SparkSession spark, BaseModel model, Path output, List<Row> rows) throws IOException {
     spark.createDataFrame(rows, Tokenization.SCHEMA)
         .write()
         .partitionBy(PreparedCorpus.LANGUAGE, PreparedCorpus.SPLIT)
@@ -62,7 +76,10 @@ final class TinyTrainingData {
     stats.putObject("run")
         .put("base_model", model.id())
         .put("tokenizer_sha256", TokenizerCache.get(TokenizerSpec.fromFolder(model.directory())).sha256());
-    stats.putObject("languages").putObject(LANGUAGE).putObject("coverage").put("script", "Latn");
+    ObjectNode languages = stats.putObject("languages");
+    for (String language : List.of(LANGUAGE, OTHER_LANGUAGE)) {
+      languages.putObject(language).putObject("coverage").put("script", "Latn");
+    }
     json.writeValue(output.resolve(PreparedOutput.STATS).toFile(), stats);
     Files.writeString(output.resolve(PreparedOutput.SUCCESS), "");
   }

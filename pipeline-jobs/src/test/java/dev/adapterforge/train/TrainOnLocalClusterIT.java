@@ -10,11 +10,15 @@ import dev.adapterforge.ops.adapters.LoadedAdapter;
 import dev.adapterforge.ops.checkpoint.Sha256;
 import dev.adapterforge.ops.model.BaseModel;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,22 +47,29 @@ class TrainOnLocalClusterIT extends SparkTestBase {
                 PROJECT.resolve("bin/adapterforge").toString(), "train",
                 "--master", master, "--conf", "spark.executor.memory=1024m",
                 "--root", output.resolve("root").toString(),
-                "--data", data.toString(), "--languages", TinyTrainingData.LANGUAGE,
+                "--data", data.toString(),
                 "--base-model", model.directory().toString(),
                 "--method", "lora", "--lora-r", "4", "--lora-alpha", "8",
                 "--lr", "1e-2", "--batch-size-per-worker", "8", "--averaging-frequency", "5", "--workers", "2",
                 "--output", output.toString()));
     command.addAll(List.of(extra));
+    if (!command.contains("--languages")) {
+      command.addAll(List.of("--languages", TinyTrainingData.LANGUAGE));
+    }
     return command;
   }
 
   @Test
-  void trainsOnTwoExecutorJvmsSendingTheAdapterAloneAndPublishes() throws Exception {
+  void trainsOnTwoExecutorJvmsSendingTheAdapterAloneAndPublishesEachLanguage() throws Exception {
     Path output = freshDirectory("cluster");
     String registry = output.resolve("registry").toUri().toString();
     String baseSha = Sha256.of(model.checkpointFile());
     Process driver =
-        start(train("local-cluster[2,1,1024]", output, "--steps", "20", "--eval-every", "10", "--registry", registry), output);
+        start(
+            train(
+                "local-cluster[2,1,1024]", output, "--steps", "20", "--eval-every", "10", "--registry", registry,
+                "--languages", TinyTrainingData.LANGUAGE + "," + TinyTrainingData.OTHER_LANGUAGE),
+            output);
     finish(driver, output, 6);
 
     List<String> rows = Files.readAllLines(output.resolve("xx-lora.run/training_log.csv"));
@@ -77,12 +88,25 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     assertEquals(baseSha, Sha256.of(model.checkpointFile()), "the base weights are untouched");
     assertTrue(Files.isRegularFile(output.resolve("xx-lora.run/training_curve.png")));
 
-    List<Row> published = spark.read().format("delta").load(registry + "/table").collectAsList();
-    assertEquals(1, published.size());
-    Row row = published.get(0);
-    assertEquals("xx-lora", row.getAs("name"));
-    assertEquals("lora", row.getAs("method"));
-    assertEquals(model.checkpointSha256(), row.getAs("base_model_sha256"));
+    // both languages trained in one application; each executor JVM read the base model once
+    Path applications = PROJECT.resolve("pipeline-jobs/target/spark-home/work");
+    Path application;
+    try (Stream<Path> apps = Files.list(applications)) {
+      application = apps.max(Comparator.comparing(TrainOnLocalClusterIT::modified)).orElseThrow();
+    }
+    try (Stream<Path> executors = Files.list(application)) {
+      List<Long> loads =
+          executors.map(executor -> Files.exists(executor.resolve("stderr")) ? countLoads(executor.resolve("stderr")) : -1L).toList();
+      assertEquals(List.of(1L, 1L), loads, "frozen-weight loads per executor JVM of " + application);
+    }
+
+    List<Row> published =
+        spark.read().format("delta").load(registry + "/table").orderBy("name").collectAsList();
+    assertEquals(List.of("xx-lora", "yy-lora"), published.stream().map(r -> r.<String>getAs("name")).toList());
+    for (Row row : published) {
+      assertEquals("lora", row.getAs("method"));
+      assertEquals(model.checkpointSha256(), row.getAs("base_model_sha256"));
+    }
   }
 
   @Test
@@ -112,6 +136,48 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     List<String> steps =
         Files.readAllLines(killed.resolve("xx-lora.run/training_log.csv")).stream().skip(1).map(l -> l.split(",")[0]).toList();
     assertEquals(List.of("5", "10", "15", "20", "25", "30"), steps, "one row per round, none twice");
+  }
+
+  /** An executor JVM killed mid-training: Spark reruns its task elsewhere and training completes. */
+  @Test
+  void survivesTheLossOfAnExecutor() throws Exception {
+    Path output = freshDirectory("executor-lost");
+    Process driver =
+        start(train("local-cluster[2,1,1024]", output, "--steps", "30", "--eval-every", "30"), output);
+    Path log = output.resolve("driver.log");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+    while (!Files.readString(log).contains("round 2/6")) {
+      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second round:\n" + tail(output));
+      Thread.sleep(200);
+    }
+    ProcessHandle executor =
+        driver.descendants()
+            .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no executor JVM under the driver"));
+    executor.destroyForcibly();
+
+    finish(driver, output, 6);
+    List<String> steps =
+        Files.readAllLines(output.resolve("xx-lora.run/training_log.csv")).stream().skip(1).map(l -> l.split(",")[0]).toList();
+    assertEquals(List.of("5", "10", "15", "20", "25", "30"), steps);
+    assertTrue(Files.isRegularFile(output.resolve("xx-lora/adapter_config.json")));
+  }
+
+  private static long countLoads(Path stderr) {
+    try (Stream<String> lines = Files.lines(stderr)) {
+      return lines.filter(line -> line.contains("frozen weights")).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FileTime modified(Path path) {
+    try {
+      return Files.getLastModifiedTime(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static Process start(List<String> command, Path output) throws IOException {

@@ -36,10 +36,14 @@ public final class AdapterOptions {
   @Option(names = "--target-modules", split = ",", defaultValue = "query,value", description = "lora: projections to adapt (default: ${DEFAULT-VALUE}).")
   List<String> targetModules;
 
+  @Option(names = "--ft-params-proportion", defaultValue = "0.01", description = "lt_sft: share of the targeted weights' entries the mask keeps (default: ${DEFAULT-VALUE}).")
+  double ftParamsProportion;
+
   /**
+   * @param steps steps of training; lt_sft runs this many in each of its two phases
    * @throws UsageException naming the option at fault
    */
-  public AdapterConfig config() {
+  public AdapterConfig config(int steps) {
     AdapterMethod adapterMethod;
     try {
       adapterMethod = AdapterMethod.of(method);
@@ -51,7 +55,7 @@ public final class AdapterOptions {
         case SEQ_BN -> new BottleneckConfig(reductionFactor, nonLinearity, leaveOut);
         case SEQ_BN_INV -> new InvertibleConfig(reductionFactor, nonLinearity, leaveOut, invAdapterReductionFactor);
         case LORA -> new LoraConfig(loraR, loraAlpha, 0, targetModules, null);
-        case LT_SFT -> SparseConfig.DEFAULT;
+        case LT_SFT -> new SparseConfig(SparseConfig.DEFAULT.targets(), ftParamsProportion, 0, steps, steps);
       };
     } catch (IllegalArgumentException e) {
       throw new UsageException("--method " + method + ": " + e.getMessage(), e);

@@ -8,6 +8,9 @@ import dev.adapterforge.ops.adapters.Adapter;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
 import dev.adapterforge.ops.adapters.AdapterConfig;
 import dev.adapterforge.ops.adapters.ArtifactLineage;
+import dev.adapterforge.ops.adapters.sparse.SparseAdapter;
+import dev.adapterforge.ops.adapters.sparse.SparseConfig;
+import dev.adapterforge.ops.adapters.sparse.SparseDifference;
 import dev.adapterforge.ops.encoder.EncoderLayer;
 import dev.adapterforge.ops.encoder.FrozenWeightsCache;
 import dev.adapterforge.ops.mlm.MlmMasking;
@@ -123,6 +126,12 @@ final class DistributedTraining {
     }
 
     Path checkpoint = runDirectory.resolve("checkpoint");
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    RoundCounters counters = RoundCounters.register(spark.sparkContext());
+    Adapter adapter =
+        config instanceof SparseConfig sparse
+            ? sparsePhaseTwo(sparse, context, shards, counters, workersWithData)
+            : config.create(model.architecture());
     ComputationGraph network;
     long startRound;
     double initialLoss;
@@ -142,7 +151,7 @@ final class DistributedTraining {
       log = TrainingLog.resume(csv, png, title, startRound * settings.averagingFrequency());
       LOG.info("{}: resuming after round {} (best validation loss {})", name, startRound, bestLoss);
     } else {
-      network = MlmTrainer.network(model, config.create(model.architecture()), settings.learningRate(), settings.seed());
+      network = MlmTrainer.network(model, adapter, settings.learningRate(), settings.seed());
       startRound = 0;
       initialLoss = validationLoss(network, validation);
       bestLoss = initialLoss;
@@ -153,42 +162,16 @@ final class DistributedTraining {
         "{}: {} trainable parameters on {} workers, validation loss {} before training",
         name, network.numParams(), workersWithData, String.format("%.4f", initialLoss));
 
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(settings.batchSizePerWorker())
-            .batchSizePerWorker(settings.batchSizePerWorker())
-            .averagingFrequency(settings.averagingFrequency())
-            .workerPrefetchNumBatches(0)
-            // executors on local disks cannot share DL4J's exported batches; each round's batches are ours
-            .rddTrainingApproach(RDDTrainingApproach.Direct)
-            .repartionData(Repartition.Never)
-            .saveUpdater(true)
-            .rngSeed(settings.seed())
-            .build();
-    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, network, master);
-    RoundCounters counters = RoundCounters.register(spark.sparkContext());
+    SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, network, master());
     long rounds = (settings.steps() + settings.averagingFrequency() - 1) / settings.averagingFrequency();
-    long parameterBytes = network.numParams() * Float.BYTES;
     long trainedTokens = 0;
     double trainingSeconds = 0;
     for (long round = startRound + 1; round <= rounds; round++) {
-      counters.reset();
-      long started = System.nanoTime();
-      JavaRDD<org.nd4j.linalg.dataset.api.MultiDataSet> batches =
-          shards.mapPartitionsWithIndex(
-              new RoundBatches(
-                  settings.seed(), round, settings.averagingFrequency(), settings.batchSizePerWorker(),
-                  settings.mlmProbability(), tokenizer.specialTokens(), tokenizer.vocabularySize(), counters),
-              true);
-      sparkNetwork.fitMultiDataSet(batches);
-      double seconds = (System.nanoTime() - started) / 1e9;
-      trainingSeconds += seconds;
-      trainedTokens += counters.tokens().value();
+      Round trained = trainRound(sparkNetwork, shards, round, counters, workersWithData);
+      trainingSeconds += trained.seconds();
+      trainedTokens += trained.tokens();
       ComputationGraph current = sparkNetwork.getNetwork();
-      long stateBytes = current.getUpdater().getStateViewArray().length() * Float.BYTES;
       long step = Math.min(round * settings.averagingFrequency(), settings.steps());
-      // DL4J's score sums a sequence's masked tokens: per masked token, as the validation loss is
-      double trainLoss = sparkNetwork.getScore() * counters.sequences().value() / Math.max(1, counters.masked().value());
       double validationLoss = Double.NaN;
       boolean evaluate = round == rounds || round * settings.averagingFrequency() / settings.evalEvery()
           > (round - 1) * settings.averagingFrequency() / settings.evalEvery();
@@ -199,20 +182,8 @@ final class DistributedTraining {
           best = current.params().dup();
         }
       }
-      double tokensPerSecond = counters.tokens().value() / seconds;
-      log.append(
-          new TrainingLog.Round(
-              step, trainLoss, validationLoss, tokensPerSecond, parameterBytes + stateBytes,
-              workersWithData * (parameterBytes + stateBytes), Math.round(seconds * 1000)));
-      double eta = trainingSeconds / (round - startRound) * (rounds - round);
-      LOG.info(
-          "{} round {}/{} step {}/{}: loss {}{}, {} tokens/s, padding {}%, {} KB broadcast, {} KB aggregated, ETA {} s",
-          name, round, rounds, step, settings.steps(), String.format("%.4f", trainLoss),
-          Double.isNaN(validationLoss) ? "" : String.format(", validation loss %.4f", validationLoss),
-          String.format("%.0f", tokensPerSecond),
-          String.format("%.1f", 100.0 * (1 - (double) counters.tokens().value() / Math.max(1, counters.slots().value()))),
-          (parameterBytes + stateBytes) / 1000, workersWithData * (parameterBytes + stateBytes) / 1000,
-          Math.round(eta));
+      log.append(trained.row(step, validationLoss));
+      logRound(name, trained, round, rounds, step, validationLoss, trainingSeconds / (round - startRound) * (rounds - round));
       if (evaluate) {
         checkpoint(checkpoint, current, best, round, initialLoss, bestLoss);
       }
@@ -239,6 +210,95 @@ final class DistributedTraining {
         language);
     LOG.info("{}: saved {} (best validation loss {}, before {})", name, artifact, String.format("%.4f", bestLoss), String.format("%.4f", initialLoss));
     return new Outcome(artifact, settings.steps(), initialLoss, bestLoss, trainedTokens / Math.max(trainingSeconds, 1e-9));
+  }
+
+  /** What one averaging round did. */
+  private record Round(
+      double trainLoss, double seconds, long tokens, long slots, long bytesBroadcast, long bytesAggregated) {
+
+    TrainingLog.Round row(long step, double validationLoss) {
+      return new TrainingLog.Round(
+          step, trainLoss, validationLoss, tokens / seconds, bytesBroadcast, bytesAggregated, Math.round(seconds * 1000));
+    }
+  }
+
+  private ParameterAveragingTrainingMaster master() {
+    return new ParameterAveragingTrainingMaster.Builder(settings.batchSizePerWorker())
+        .batchSizePerWorker(settings.batchSizePerWorker())
+        .averagingFrequency(settings.averagingFrequency())
+        .workerPrefetchNumBatches(0)
+        // executors on local disks cannot share DL4J's exported batches; each round's batches are ours
+        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .repartionData(Repartition.Never)
+        .saveUpdater(true)
+        .rngSeed(settings.seed())
+        .build();
+  }
+
+  /** One averaging round: every worker's batches drawn, trained and averaged. */
+  private Round trainRound(
+      SparkComputationGraph sparkNetwork, JavaRDD<int[]> shards, long round, RoundCounters counters, long workers) {
+    counters.reset();
+    long started = System.nanoTime();
+    sparkNetwork.fitMultiDataSet(
+        shards.mapPartitionsWithIndex(
+            new RoundBatches(
+                settings.seed(), round, settings.averagingFrequency(), settings.batchSizePerWorker(),
+                settings.mlmProbability(), tokenizer.specialTokens(), tokenizer.vocabularySize(), counters),
+            true));
+    double seconds = (System.nanoTime() - started) / 1e9;
+    ComputationGraph network = sparkNetwork.getNetwork();
+    // the parameters and Adam's state, as float, go out once and come back from every worker
+    long bytes = (network.numParams() + network.getUpdater().getStateViewArray().length()) * Float.BYTES;
+    // DL4J's score sums a sequence's masked tokens: per masked token, as the validation loss is
+    double loss = sparkNetwork.getScore() * counters.sequences().value() / Math.max(1, counters.masked().value());
+    return new Round(loss, seconds, counters.tokens().value(), counters.slots().value(), bytes, workers * bytes);
+  }
+
+  private void logRound(String name, Round round, long index, long rounds, long step, double validationLoss, double eta) {
+    LOG.info(
+        "{} round {}/{} step {}/{}: loss {}{}, {} tokens/s, padding {}%, {} KB broadcast, {} KB aggregated, ETA {} s",
+        name, index, rounds, step, settings.steps(), String.format("%.4f", round.trainLoss()),
+        Double.isNaN(validationLoss) ? "" : String.format(", validation loss %.4f", validationLoss),
+        String.format("%.0f", round.tokens() / round.seconds()),
+        String.format("%.1f", 100.0 * (1 - (double) round.tokens() / Math.max(1, round.slots()))),
+        round.bytesBroadcast() / 1000, round.bytesAggregated() / 1000, Math.round(eta));
+  }
+
+  /**
+   * LT-SFT's phase 1 on the executors (full fine-tuning of the targeted weights as dense
+   * differences), the mask chosen on the driver from its result and saved beside the run, and phase
+   * 2's adapter on it. A resumed run whose mask exists goes straight to phase 2.
+   */
+  private Adapter sparsePhaseTwo(
+      SparseConfig sparse, JavaSparkContext context, JavaRDD<int[]> shards, RoundCounters counters, long workers)
+      throws IOException {
+    Path maskFile = runDirectory.resolve("lt_sft_mask.safetensors");
+    if (!(settings.resume() && Files.isRegularFile(maskFile))) {
+      String name = artifact.getFileName() + " phase 1";
+      ComputationGraph dense =
+          MlmTrainer.network(model, sparse.create(model.architecture()), settings.learningRate(), settings.seed());
+      SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, dense, master());
+      TrainingLog log =
+          TrainingLog.create(
+              runDirectory.resolve("phase1_training_log.csv"), runDirectory.resolve("phase1_training_curve.png"), name);
+      long rounds = (sparse.fullFtMaxSteps() + settings.averagingFrequency() - 1) / settings.averagingFrequency();
+      double seconds = 0;
+      for (long round = 1; round <= rounds; round++) {
+        Round trained = trainRound(sparkNetwork, shards, -round, counters, workers);
+        seconds += trained.seconds();
+        long step = Math.min(round * settings.averagingFrequency(), sparse.fullFtMaxSteps());
+        log.append(trained.row(step, Double.NaN));
+        logRound(name, trained, round, rounds, step, Double.NaN, seconds / round * (rounds - round));
+      }
+      ComputationGraph trained = sparkNetwork.getNetwork();
+      SparseDifference mask =
+          SparseDifference.select(trained.getLayer("encoder").paramTable(), sparse.parameterCount(trained.numParams()));
+      Files.createDirectories(runDirectory);
+      SparseAdapter.writeMask(maskFile, mask);
+      LOG.info("{}: mask of {} of {} entries saved as {}", name, mask.size(), trained.numParams(), maskFile);
+    }
+    return SparseAdapter.fromMaskFile(sparse, model.architecture(), maskFile);
   }
 
   private static Adapter adapterOf(ComputationGraph network) {

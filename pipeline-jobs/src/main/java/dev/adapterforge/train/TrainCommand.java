@@ -6,7 +6,6 @@ import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterConfig;
-import dev.adapterforge.ops.adapters.AdapterMethod;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
 import dev.adapterforge.ops.tokenizer.TokenizerCache;
@@ -36,7 +35,8 @@ import picocli.CommandLine.Option;
     name = "train",
     description =
         "Trains an adapter per language on prepared sequences, data-parallel on the executors with"
-            + " parameter averaging; evaluates, saves and (with --registry) publishes it.")
+            + " parameter averaging; evaluates, saves and (with --registry) publishes it. lt_sft's mask"
+            + " file is written under --output, which executors must be able to read.")
 public final class TrainCommand extends SparkJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
 
@@ -49,7 +49,7 @@ public final class TrainCommand extends SparkJob {
   @Option(names = {"--languages", "--language"}, required = true, split = ",", description = "Languages to train, as the prep output names them.")
   List<String> languages;
 
-  @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps per worker (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps per worker; lt_sft takes this many in each phase (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(names = "--lr", defaultValue = "1e-4", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
@@ -108,11 +108,7 @@ public final class TrainCommand extends SparkJob {
     if (maxLength < 3) {
       throw new UsageException("--max-length: must be at least 3, got " + maxLength);
     }
-    config = adapter.config();
-    if (config.method() == AdapterMethod.LT_SFT) {
-      throw new UsageException(
-          "--method lt_sft: trains in one JVM only so far (bench adapters); its mask is not yet shipped to executors");
-    }
+    config = adapter.config(steps);
     input = PreparedInput.open(data, "--data", sparkOptions.hadoopConfiguration());
     languages.forEach(language -> input.requireLanguage(language, "--languages"));
     BaseModel baseModel = model.baseModel();

@@ -3,6 +3,7 @@ package dev.adapterforge.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.job.SparkTestBase;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
@@ -136,6 +137,29 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     List<String> steps =
         Files.readAllLines(killed.resolve("xx-lora.run/training_log.csv")).stream().skip(1).map(l -> l.split(",")[0]).toList();
     assertEquals(List.of("5", "10", "15", "20", "25", "30"), steps, "one row per round, none twice");
+  }
+
+  /**
+   * LT-SFT on the executors: phase 1's dense differences averaged, the mask chosen on the driver and
+   * read by every executor from its file, phase 2's sparse values the only traffic.
+   */
+  @Test
+  void trainsLtSftWithTheMaskReadByEveryExecutor() throws Exception {
+    Path output = freshDirectory("lt-sft");
+    List<String> command =
+        train("local-cluster[2,1,1024]", output, "--steps", "10", "--eval-every", "10", "--ft-params-proportion", "0.1");
+    command.set(command.indexOf("lora"), "lt_sft");
+    finish(start(command, output), output, 6);
+
+    // the targeted weights of 2 layers: 4 of 8x8, 8x16 and 16x8 each, 1,024 entries; 10% kept
+    JsonNode block =
+        new ObjectMapper().readTree(output.resolve("xx-lt_sft/adapter_config.json").toFile()).path("adapterforge");
+    assertEquals(102, block.path("parameters").asLong());
+    List<String> phase2 = Files.readAllLines(output.resolve("xx-lt_sft.run/training_log.csv"));
+    assertEquals(102 * 3 * 4, Long.parseLong(phase2.get(1).split(",")[4]), phase2.toString());
+    List<String> phase1 = Files.readAllLines(output.resolve("xx-lt_sft.run/phase1_training_log.csv"));
+    assertEquals(1024 * 3 * 4, Long.parseLong(phase1.get(1).split(",")[4]), phase1.toString());
+    assertTrue(AdapterArtifact.read(output.resolve("xx-lt_sft"), model).parameters().size() > 0);
   }
 
   /** An executor JVM killed mid-training: Spark reruns its task elsewhere and training completes. */

@@ -3,15 +3,23 @@ package dev.adapterforge.ops.adapters.sparse;
 import dev.adapterforge.ops.adapters.Adapter;
 import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.adapters.PythonTensor;
+import dev.adapterforge.ops.checkpoint.SafetensorsCheckpoint;
+import dev.adapterforge.ops.checkpoint.SafetensorsWriter;
 import dev.adapterforge.ops.checkpoint.Sha256;
 import dev.adapterforge.ops.checkpoint.Tensor;
 import dev.adapterforge.ops.encoder.HookContext;
 import dev.adapterforge.ops.encoder.Projection;
 import dev.adapterforge.ops.model.ModelArchitecture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +46,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public final class SparseAdapter implements Adapter {
   private static final long serialVersionUID = 1L;
   static final String VALUES = "values";
+  private static final String INDICES = "indices";
   static final String INDICES_SUFFIX = ".sft_indices";
   static final String VALUES_SUFFIX = ".sft_values";
 
@@ -46,6 +55,8 @@ public final class SparseAdapter implements Adapter {
   @JsonProperty private SparseConfig config;
   @JsonProperty private ModelArchitecture architecture;
   @JsonProperty private String maskSha256;
+  /** Where a JVM that has not made or read the mask loads it from; null for this JVM only. */
+  @JsonProperty private String maskFile;
 
   /** For JSON deserialization only. */
   private SparseAdapter() {}
@@ -80,11 +91,54 @@ public final class SparseAdapter implements Adapter {
 
   private SortedMap<TunedWeight, int[]> mask() {
     SortedMap<TunedWeight, int[]> mask = MASKS.get(maskSha256);
-    if (mask == null) {
+    if (mask != null) {
+      return mask;
+    }
+    if (maskFile == null) {
       throw new IllegalStateException(
           "the LT-SFT mask " + maskSha256 + " is not loaded in this JVM: build the adapter from its mask or artifact here");
     }
-    return mask;
+    SortedMap<TunedWeight, int[]> read = readMask(Path.of(maskFile));
+    if (!checksum(read).equals(maskSha256)) {
+      throw new IllegalStateException("the LT-SFT mask file " + maskFile + " changed since the adapter was built");
+    }
+    MASKS.putIfAbsent(maskSha256, read);
+    return MASKS.get(maskSha256);
+  }
+
+  /**
+   * Phase 2 on a mask saved with {@link #writeMask}: every JVM that runs the adapter (Spark
+   * executors included) reads the mask from {@code file}, which must be on storage they all see.
+   */
+  public static SparseAdapter fromMaskFile(SparseConfig config, ModelArchitecture architecture, Path file) {
+    SparseAdapter adapter = new SparseAdapter(config, architecture, readMask(file));
+    adapter.maskFile = file.toAbsolutePath().toString();
+    return adapter;
+  }
+
+  /** Saves a mask's indices (the encoder's [in, out] layout) as int64 safetensors, atomically. */
+  public static void writeMask(Path file, SparseDifference mask) throws IOException {
+    List<Tensor> tensors = new ArrayList<>();
+    mask.entries().forEach((weight, entries) -> {
+      long[] indices = Arrays.stream(entries.indices()).asLongStream().toArray();
+      tensors.add(Tensor.ofLongs(weight.parameter(INDICES), new long[] {indices.length}, indices));
+    });
+    Path staging = file.resolveSibling(file.getFileName() + ".staging");
+    SafetensorsWriter.write(staging, tensors, Map.of());
+    Files.move(staging, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static SortedMap<TunedWeight, int[]> readMask(Path file) {
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(file)) {
+      SortedMap<TunedWeight, int[]> mask = new TreeMap<>();
+      for (String name : checkpoint.names()) {
+        long[] indices = checkpoint.tensor(name).toLongs();
+        mask.put(TunedWeight.ofParameter(name), Arrays.stream(indices).mapToInt(Math::toIntExact).toArray());
+      }
+      return mask;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the LT-SFT mask " + file, e);
+    }
   }
 
   /** The difference these trained values make. */

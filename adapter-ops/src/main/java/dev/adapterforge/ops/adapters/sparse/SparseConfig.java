@@ -10,6 +10,7 @@ import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.checkpoint.Tensor;
 import dev.adapterforge.ops.encoder.Projection;
 import dev.adapterforge.ops.model.ModelArchitecture;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +27,7 @@ public record SparseConfig(
     @JsonProperty("ft_params_num") long ftParamsNum,
     @JsonProperty("full_ft_max_steps") int fullFtMaxSteps,
     @JsonProperty("sparse_ft_max_steps") int sparseFtMaxSteps)
-    implements AdapterConfig {
+    implements AdapterConfig, Serializable {
 
   public static final SparseConfig DEFAULT =
       new SparseConfig(

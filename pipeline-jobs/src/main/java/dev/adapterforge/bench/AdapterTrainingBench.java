@@ -44,28 +44,28 @@ import picocli.CommandLine.Spec;
 public final class AdapterTrainingBench implements Callable<Integer> {
   @Mixin ModelOptions model;
 
-  @Option(names = "--paragraphs", defaultValue = BenchCorpus.DEFAULT_PARAGRAPHS, paramLabel = "TSV", description = "UDHR paragraphs (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--paragraphs", defaultValue = BenchCorpus.DEFAULT_PARAGRAPHS, paramLabel = "TSV", description = "UDHR paragraphs.")
   Path paragraphs;
 
-  @Option(names = "--language", defaultValue = "swh-Latn", description = "The paragraphs' language to train on (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--language", defaultValue = "swh-Latn", description = "The paragraphs' language to train on.")
   String language;
 
-  @Option(names = "--methods", split = ",", defaultValue = "seq_bn,seq_bn_inv,lora,lt_sft", description = "Methods to train (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--methods", split = ",", defaultValue = "seq_bn,seq_bn_inv,lora,lt_sft", description = "Methods to train.")
   List<String> methods;
 
-  @Option(names = "--steps", defaultValue = "40", description = "Optimizer steps per method; lt_sft runs this many in each phase (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "40", description = "Optimizer steps per method; lt_sft runs this many in each phase.")
   int steps;
 
-  @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step.")
   int batchSize;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate.")
   double learningRate;
 
-  @Option(names = "--eval-every", defaultValue = "20", description = "Steps between validation losses (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--eval-every", defaultValue = "20", description = "Steps between validation losses.")
   int evalEvery;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of masking, batching and initialisation (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of masking, batching and initialisation.")
   long seed;
 
   @Spec CommandSpec spec;

@@ -15,28 +15,28 @@ public final class AdapterOptions {
   @Option(names = "--method", required = true, paramLabel = "METHOD", description = "seq_bn, seq_bn_inv, lora or lt_sft.")
   String method;
 
-  @Option(names = "--reduction-factor", defaultValue = "16", description = "seq_bn, seq_bn_inv: hidden size / bottleneck size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--reduction-factor", defaultValue = "16", description = "seq_bn, seq_bn_inv: hidden size / bottleneck size.")
   int reductionFactor;
 
-  @Option(names = "--non-linearity", defaultValue = "relu", description = "seq_bn, seq_bn_inv: relu, gelu, gelu_new, tanh or swish (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--non-linearity", defaultValue = "relu", description = "seq_bn, seq_bn_inv: relu, gelu, gelu_new, tanh or swish.")
   String nonLinearity;
 
   @Option(names = "--leave-out", split = ",", paramLabel = "LAYER", description = "seq_bn, seq_bn_inv: layers without an adapter.")
   List<Integer> leaveOut;
 
-  @Option(names = "--inv-adapter-reduction-factor", defaultValue = "2", description = "seq_bn_inv: the invertible adapter's reduction factor (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--inv-adapter-reduction-factor", defaultValue = "2", description = "seq_bn_inv: the invertible adapter's reduction factor.")
   int invAdapterReductionFactor;
 
-  @Option(names = "--lora-r", defaultValue = "8", description = "lora: rank (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lora-r", defaultValue = "8", description = "lora: rank.")
   int loraR;
 
-  @Option(names = "--lora-alpha", defaultValue = "8", description = "lora: the update is scaled by alpha / r (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lora-alpha", defaultValue = "8", description = "lora: the update is scaled by alpha / r.")
   double loraAlpha;
 
-  @Option(names = "--target-modules", split = ",", defaultValue = "query,value", description = "lora: projections to adapt (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--target-modules", split = ",", defaultValue = "query,value", description = "lora: projections to adapt.")
   List<String> targetModules;
 
-  @Option(names = "--ft-params-proportion", defaultValue = "0.01", description = "lt_sft: share of the targeted weights' entries the mask keeps (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--ft-params-proportion", defaultValue = "0.01", description = "lt_sft: share of the targeted weights' entries the mask keeps.")
   double ftParamsProportion;
 
   /**

@@ -49,38 +49,38 @@ public final class TrainCommand extends SparkJob {
   @Option(names = {"--languages", "--language"}, required = true, split = ",", description = "Languages to train, as the prep output names them.")
   List<String> languages;
 
-  @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps per worker; lt_sft takes this many in each phase (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps per worker; lt_sft takes this many in each phase.")
   int steps;
 
-  @Option(names = "--lr", defaultValue = "1e-4", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "1e-4", description = "Adam learning rate.")
   double learningRate;
 
-  @Option(names = "--batch-size-per-worker", defaultValue = "16", description = "Sequences per step on each worker (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-size-per-worker", defaultValue = "16", description = "Sequences per step on each worker.")
   int batchSizePerWorker;
 
-  @Option(names = "--averaging-frequency", defaultValue = "5", description = "Steps each worker takes between parameter averagings (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--averaging-frequency", defaultValue = "5", description = "Steps each worker takes between parameter averagings.")
   int averagingFrequency;
 
   @Option(names = "--workers", description = "Data-parallel workers (default: the application's default parallelism).")
   Integer workers;
 
-  @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked.")
   double mlmProbability;
 
-  @Option(names = "--max-length", defaultValue = "512", description = "Longer prepared sequences are cut to this, [SEP] kept (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-length", defaultValue = "512", description = "Longer prepared sequences are cut to this, [SEP] kept.")
   int maxLength;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, batching, masking and validation (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, batching, masking and validation.")
   long seed;
 
-  @Option(names = "--eval-every", defaultValue = "100", description = "Steps between validation losses and checkpoints (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--eval-every", defaultValue = "100", description = "Steps between validation losses and checkpoints.")
   int evalEvery;
 
-  @Option(names = "--eval-sequences", defaultValue = "256", description = "Validation sequences scored, a fixed sample (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--eval-sequences", defaultValue = "256", description = "Validation sequences scored, a fixed sample.")
   int evalSequences;
 
   @Option(names = "--output", defaultValue = ".adapterforge/adapters", paramLabel = "DIR",
-      description = "Where <language>-<method>/ (the adapter) and <language>-<method>.run/ (log, curve, checkpoint) go (default: ${DEFAULT-VALUE}).")
+      description = "Where <language>-<method>/ (the adapter) and <language>-<method>.run/ (log, curve, checkpoint) go.")
   Path output;
 
   @Option(names = "--registry", paramLabel = "URI", description = "Publish each adapter to this registry when trained.")

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
 import dev.adapterforge.ops.checkpoint.SafetensorsCheckpoint;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.encoder.GradientChecks;
 import dev.adapterforge.ops.encoder.TinyModel;
 import dev.adapterforge.ops.model.BaseModel;
@@ -44,7 +45,7 @@ class AdapterArtifactTest {
   }
 
   private static ComputationGraph trainedLooking(Adapter adapter) {
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     // non-trivial values everywhere, as after training
     graph.params().addi(Nd4j.rand(graph.params().dataType(), graph.params().shape()).subi(0.5));
     return graph;
@@ -84,7 +85,7 @@ class AdapterArtifactTest {
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
     assertEquals(adapter.config(), loaded.adapter().config());
     assertEquals(LINEAGE, loaded.lineage());
-    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
+    EncoderGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
 import dev.adapterforge.ops.encoder.EncoderLayer;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.encoder.GradientChecks;
 import dev.adapterforge.ops.encoder.TinyModel;
 import dev.adapterforge.ops.model.BaseModel;
@@ -34,7 +35,7 @@ class AdapterStackTest {
   static void saveALanguageAdapter() throws IOException {
     model = GradientChecks.tinyModel(dir.resolve("models"), HiddenActivation.GELU_ERF);
     Adapter adapter = BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT);
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     graph.params().addi(Nd4j.rand(graph.params().dataType(), graph.params().shape()).subi(0.5));
     Path folder = dir.resolve("mt-seq_bn");
     ArtifactLineage lineage =
@@ -50,15 +51,15 @@ class AdapterStackTest {
 
   @Test
   void onlyTheUpperAdapterTrains() {
-    assertEquals(2 * (8 * 2 + 2 + 2 * 8 + 8), AdapterGraphs.hiddenStates(model, stack()).numParams());
+    assertEquals(2 * (8 * 2 + 2 + 2 * 8 + 8), EncoderGraphs.hiddenStates(model, stack()).numParams());
   }
 
   @Test
   void aSilentUpperAdapterLeavesTheLanguageAdaptersOutput() {
-    ComputationGraph stacked = AdapterGraphs.hiddenStates(model, stack());
-    ComputationGraph languageOnly = AdapterGraphs.hiddenStates(model, language.adapter());
+    ComputationGraph stacked = EncoderGraphs.hiddenStates(model, stack());
+    ComputationGraph languageOnly = EncoderGraphs.hiddenStates(model, language.adapter());
     language.parameters().forEach((name, value) -> languageOnly.getLayer("encoder").paramTable().get(name).assign(value));
-    INDArray ids = AdapterGraphs.sampleIds();
+    INDArray ids = EncoderGraphs.sampleIds();
     INDArray withUpper = stacked.outputSingle(ids);
     assertNotEquals(0, withUpper.sub(languageOnly.outputSingle(ids)).amaxNumber().doubleValue());
 
@@ -77,7 +78,7 @@ class AdapterStackTest {
 
   @Test
   void travelsInTheNetworkConfigurationAsAReference() {
-    ComputationGraphConfiguration configuration = AdapterGraphs.hiddenStates(model, stack()).getConfiguration();
+    ComputationGraphConfiguration configuration = EncoderGraphs.hiddenStates(model, stack()).getConfiguration();
     String json = configuration.toJson();
     assertTrue(json.length() < 10_000, "the language adapter's weights stay out of the JSON");
     var layer =

@@ -12,9 +12,7 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 
 /** {@link EncoderLayer} inside a DL4J ComputationGraph, on a tiny random model. */
 class EncoderLayerTest {
@@ -109,22 +106,7 @@ class EncoderLayerTest {
   }
 
   private static ComputationGraph graph(EncoderAdapter adapter) {
-    ComputationGraph graph =
-        new ComputationGraph(
-            new NeuralNetConfiguration.Builder()
-                .seed(1)
-                .updater(new Adam(1e-3))
-                .graphBuilder()
-                .addInputs("ids")
-                .setInputTypes(InputType.recurrent(1, LENGTH))
-                .addLayer(
-                    "encoder",
-                    new EncoderLayer(model, EncoderLayer.Output.HIDDEN_STATES, adapter),
-                    "ids")
-                .setOutputs("encoder")
-                .build());
-    graph.init();
-    return graph;
+    return EncoderGraphs.hiddenStates(model, adapter);
   }
 
   /** Ids as the layer reads them, [batch, 1, length] in the network's data type. */

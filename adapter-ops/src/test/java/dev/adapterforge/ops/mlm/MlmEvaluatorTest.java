@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
-import dev.adapterforge.ops.adapters.AdapterGraphs;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
 import dev.adapterforge.ops.encoder.EncoderAdapter;
 import dev.adapterforge.ops.encoder.FrozenWeightsCache;
@@ -103,7 +103,7 @@ class MlmEvaluatorTest {
     List<MaskedSequence> copies = maskedInTurn();
     assertEquals(copies.size(), score.tokens());
     assertEquals(sequences.size(), score.sequences());
-    double expected = straightforwardNll(AdapterGraphs.mlmLogits(model, null), copies);
+    double expected = straightforwardNll(EncoderGraphs.mlmLogits(model, null), copies);
     assertEquals(expected, score.negativeLogLikelihood(), 1e-4 * Math.abs(expected));
     assertTrue(score.perplexity() > 1);
   }
@@ -119,14 +119,14 @@ class MlmEvaluatorTest {
     for (int i = 0; i < sequences.size(); i++) {
       masked.add(masking.mask(sequences.get(i), 42L + i));
     }
-    double expected = straightforwardNll(AdapterGraphs.mlmLogits(model, null), masked);
+    double expected = straightforwardNll(EncoderGraphs.mlmLogits(model, null), masked);
     assertEquals(expected, small.negativeLogLikelihood(), 1e-4 * Math.abs(expected));
   }
 
   @Test
   void anAdaptersParametersChangeTheScoreAsTheyChangeTheNetwork() {
     EncoderAdapter adapter = BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT);
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     graph.params().assign(Nd4j.rand(DataType.FLOAT, graph.params().shape()).subi(0.5));
     Map<String, INDArray> parameters = graph.getLayer("encoder").paramTable();
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.adapterforge.ops.adapters.AdapterGraphs;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.encoder.GradientChecks;
 import dev.adapterforge.ops.encoder.TinyModel;
 import dev.adapterforge.ops.model.BaseModel;
@@ -39,21 +39,21 @@ class BottleneckAdapterTest {
   void hasTheAdaptersLibrarysParameterCount() {
     // per adapted layer: down 8x2 + 2, up 2x8 + 8
     ComputationGraph graph =
-        AdapterGraphs.hiddenStates(model, new BottleneckConfig(4, "relu", List.of(1)).create(TinyModel.BERT));
+        EncoderGraphs.hiddenStates(model, new BottleneckConfig(4, "relu", List.of(1)).create(TinyModel.BERT));
     assertEquals(8 * 2 + 2 + 2 * 8 + 8, graph.numParams());
   }
 
   @Test
   void anAdapterWithZeroUpProjectionIsTheIdentity() {
     ComputationGraph adapted =
-        AdapterGraphs.hiddenStates(model, BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT));
+        EncoderGraphs.hiddenStates(model, BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT));
     for (Map.Entry<String, INDArray> parameter : adapted.getLayer("encoder").paramTable().entrySet()) {
       if (parameter.getKey().contains(".up.")) {
         parameter.getValue().assign(0);
       }
     }
-    INDArray bare = AdapterGraphs.hiddenStates(model, null).outputSingle(AdapterGraphs.sampleIds());
-    INDArray same = adapted.outputSingle(AdapterGraphs.sampleIds());
+    INDArray bare = EncoderGraphs.hiddenStates(model, null).outputSingle(EncoderGraphs.sampleIds());
+    INDArray same = adapted.outputSingle(EncoderGraphs.sampleIds());
     assertEquals(0, bare.sub(same).amaxNumber().doubleValue(), 1e-6);
   }
 

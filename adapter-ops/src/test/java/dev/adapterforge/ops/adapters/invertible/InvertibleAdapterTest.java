@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adapterforge.ops.adapters.AdapterArtifact;
-import dev.adapterforge.ops.adapters.AdapterGraphs;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.adapters.ArtifactLineage;
 import dev.adapterforge.ops.adapters.LoadedAdapter;
 import dev.adapterforge.ops.checkpoint.SafetensorsCheckpoint;
@@ -73,22 +73,22 @@ class InvertibleAdapterTest {
 
   @Test
   void aSilentAdapterIsTheIdentity() {
-    ComputationGraph adapted = AdapterGraphs.mlmLogits(model, TINY.create(TinyModel.BERT));
+    ComputationGraph adapted = EncoderGraphs.mlmLogits(model, TINY.create(TinyModel.BERT));
     adapted.getLayer("encoder").paramTable().forEach((name, value) -> {
       if (name.contains(".out.") || name.contains(".up.")) {
         value.assign(0);
       }
     });
-    INDArray ids = AdapterGraphs.sampleIds();
+    INDArray ids = EncoderGraphs.sampleIds();
     double difference =
-        AdapterGraphs.mlmLogits(model, null).outputSingle(ids).sub(adapted.outputSingle(ids)).amaxNumber().doubleValue();
+        EncoderGraphs.mlmLogits(model, null).outputSingle(ids).sub(adapted.outputSingle(ids)).amaxNumber().doubleValue();
     assertEquals(0, difference, 1e-5);
   }
 
   @Test
   void savesUnderTheAdaptersLibrarysInvertibleKeys() throws IOException {
     InvertibleAdapter adapter = TINY.create(TinyModel.BERT);
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     graph.params().assign(Nd4j.rand(DataType.FLOAT, graph.params().shape()).subi(0.5));
     Path folder = dir.resolve("sw-seq_bn_inv");
     ArtifactLineage lineage = new ArtifactLineage(null, "sw", null, null, List.of(), null, null, null, Map.of(), null);
@@ -105,7 +105,7 @@ class InvertibleAdapterTest {
     }
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
     assertEquals(TINY, loaded.adapter().config());
-    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
+    EncoderGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   @Test

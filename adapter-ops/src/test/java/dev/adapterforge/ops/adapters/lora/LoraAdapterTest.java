@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
-import dev.adapterforge.ops.adapters.AdapterGraphs;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.adapters.ArtifactLineage;
 import dev.adapterforge.ops.adapters.LoadedAdapter;
 import dev.adapterforge.ops.adapters.PythonNames;
@@ -67,7 +67,7 @@ class LoraAdapterTest {
 
   /** A LoRA adapter on the tiny model with non-zero B, as after training. */
   private static ComputationGraph trained(LoraAdapter adapter) {
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     graph.params().assign(Nd4j.randn(DataType.FLOAT, graph.params().shape()).muli(0.3));
     return graph;
   }
@@ -80,7 +80,7 @@ class LoraAdapterTest {
   @Test
   void aFreshAdapterIsExactlyTheBaseModel() {
     LoraAdapter adapter = LoraConfig.DEFAULT.withRank(2, 2).withTargets(EVERY_MODULE).create(TinyModel.BERT);
-    ComputationGraph fresh = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph fresh = EncoderGraphs.mlmLogits(model, adapter);
     // 2 layers x (4 projections 8->8: A 8x2 + B 2x8; intermediate 8->16: 16 + 32; output 16->8: 32 + 16)
     assertEquals(2 * (4 * 32 + 48 + 48), fresh.numParams());
     Map<String, INDArray> parameters = fresh.getLayer("encoder").paramTable();
@@ -89,8 +89,8 @@ class LoraAdapterTest {
     assertTrue(largestA <= 0.25 && largestA > 0.1, "largest |A| " + largestA);
     assertEquals(0, parameters.get(LoraAdapter.name(1, Projection.OUTPUT, "B")).amaxNumber().doubleValue());
 
-    INDArray ids = AdapterGraphs.sampleIds();
-    assertArrayEquals(AdapterGraphs.floats(AdapterGraphs.mlmLogits(model, null).outputSingle(ids)), AdapterGraphs.floats(fresh.outputSingle(ids)));
+    INDArray ids = EncoderGraphs.sampleIds();
+    assertArrayEquals(EncoderGraphs.floats(EncoderGraphs.mlmLogits(model, null).outputSingle(ids)), EncoderGraphs.floats(fresh.outputSingle(ids)));
   }
 
   /** The encoder's hidden states [batch × length, hidden] on {@code weights}, the adapter's parameters as constants. */
@@ -117,7 +117,7 @@ class LoraAdapterTest {
       Map<String, INDArray> parameters = trained(adapter).getLayer("encoder").paramTable();
       Map<Projection, float[]> before = new HashMap<>();
       for (Projection projection : Projection.values()) {
-        before.put(projection, AdapterGraphs.floats(base.projectionWeight(1, projection)));
+        before.put(projection, EncoderGraphs.floats(base.projectionWeight(1, projection)));
       }
 
       LoraMerge merge = LoraMerge.merge(base, adapter, parameters);
@@ -133,7 +133,7 @@ class LoraAdapterTest {
       // the original weights, kept and never written
       assertSame(base, merge.unmerge());
       for (Projection projection : Projection.values()) {
-        assertArrayEquals(before.get(projection), AdapterGraphs.floats(merge.unmerge().projectionWeight(1, projection)));
+        assertArrayEquals(before.get(projection), EncoderGraphs.floats(merge.unmerge().projectionWeight(1, projection)));
       }
     }
     LoraAdapter valueOnly = LoraConfig.DEFAULT.withTargets(List.of("value")).create(TinyModel.BERT);
@@ -168,9 +168,9 @@ class LoraAdapterTest {
       assertArrayEquals(new long[] {2, 8}, weights.shape(queryA));
       assertArrayEquals(new long[] {8, 2}, weights.shape(valueB));
       assertArrayEquals(
-          AdapterGraphs.floats(parameters.get(LoraAdapter.name(0, Projection.QUERY, "A")).transpose()), weights.tensor(queryA).toFloats());
+          EncoderGraphs.floats(parameters.get(LoraAdapter.name(0, Projection.QUERY, "A")).transpose()), weights.tensor(queryA).toFloats());
       assertArrayEquals(
-          AdapterGraphs.floats(parameters.get(LoraAdapter.name(1, Projection.VALUE, "B")).transpose()), weights.tensor(valueB).toFloats());
+          EncoderGraphs.floats(parameters.get(LoraAdapter.name(1, Projection.VALUE, "B")).transpose()), weights.tensor(valueB).toFloats());
     }
     JsonNode config = new ObjectMapper().readTree(folder.resolve("adapter_config.json").toFile());
     assertEquals("LORA", config.path("peft_type").asText());
@@ -191,14 +191,14 @@ class LoraAdapterTest {
 
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
     assertEquals(adapter.config(), loaded.adapter().config());
-    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
+    EncoderGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   @Test
   void travelsInDl4jJsonAndJavaSerialization() throws Exception {
     LoraConfig config = new LoraConfig(3, 6, 0, List.of("key", "output.dense"), List.of(1));
     ComputationGraphConfiguration configuration =
-        AdapterGraphs.hiddenStates(model, config.create(TinyModel.BERT)).getConfiguration();
+        EncoderGraphs.hiddenStates(model, config.create(TinyModel.BERT)).getConfiguration();
     String json = configuration.toJson();
     assertEquals(config, adapterOf(ComputationGraphConfiguration.fromJson(json)).config());
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adapterforge.ops.adapters.AdapterArtifact;
-import dev.adapterforge.ops.adapters.AdapterGraphs;
+import dev.adapterforge.ops.encoder.EncoderGraphs;
 import dev.adapterforge.ops.adapters.AdapterStack;
 import dev.adapterforge.ops.adapters.ArtifactLineage;
 import dev.adapterforge.ops.adapters.LoadedAdapter;
@@ -52,7 +52,7 @@ class SparseFineTuningTest {
 
   /** Phase 1 trained to random dense differences. */
   private static Map<String, INDArray> phase1(long seed) {
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, TINY.create(TinyModel.BERT));
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, TINY.create(TinyModel.BERT));
     Nd4j.getRandom().setSeed(seed);
     graph.params().assign(Nd4j.randn(DataType.FLOAT, graph.params().shape()).muli(0.1));
     return graph.getLayer("encoder").paramTable();
@@ -61,7 +61,7 @@ class SparseFineTuningTest {
   /** Phase 2 on the mask of phase1(seed), its values random as after training. */
   private static ComputationGraph phase2(long seed) {
     SparseAdapter adapter = SparseAdapter.onMask(TINY, TinyModel.BERT, SparseDifference.select(phase1(seed), 40));
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, adapter);
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, adapter);
     graph.params().assign(Nd4j.randn(DataType.FLOAT, graph.params().shape()).muli(0.5));
     return graph;
   }
@@ -93,7 +93,7 @@ class SparseFineTuningTest {
   @Test
   void phaseTwoTrainsTheMasksValuesAlone() {
     SparseDifference mask = SparseDifference.select(phase1(5), 40);
-    ComputationGraph graph = AdapterGraphs.mlmLogits(model, SparseAdapter.onMask(TINY, TinyModel.BERT, mask));
+    ComputationGraph graph = EncoderGraphs.mlmLogits(model, SparseAdapter.onMask(TINY, TinyModel.BERT, mask));
     assertEquals(40, graph.numParams());
     assertEquals(0, graph.params().amaxNumber().doubleValue(), "phase 2 starts from the base weights");
   }
@@ -136,7 +136,7 @@ class SparseFineTuningTest {
       }
     }
     LoadedAdapter loaded = AdapterArtifact.read(folder, model);
-    AdapterGraphs.assertRestoresExactly(graph, loaded, model);
+    EncoderGraphs.assertRestoresExactly(graph, loaded, model);
   }
 
   /** A language difference, saved and frozen, under a task difference: the weights get both. */

@@ -1,10 +1,8 @@
-package dev.adapterforge.ops.adapters;
+package dev.adapterforge.ops.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.adapterforge.ops.encoder.EncoderAdapter;
-import dev.adapterforge.ops.encoder.EncoderLayer;
-import dev.adapterforge.ops.encoder.TinyModel;
+import dev.adapterforge.ops.adapters.LoadedAdapter;
 import dev.adapterforge.ops.model.BaseModel;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -15,11 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
-/** Float networks of the encoder with an adapter, for adapter tests. */
-public final class AdapterGraphs {
+/** Float networks of the encoder with an adapter (or none) on a tiny model, for tests. */
+public final class EncoderGraphs {
   public static final int LENGTH = 5;
 
-  private AdapterGraphs() {}
+  private EncoderGraphs() {}
 
   /** The encoder emitting hidden states, with {@code adapter} (or none) initialised. */
   public static ComputationGraph hiddenStates(BaseModel model, EncoderAdapter adapter) {

@@ -53,6 +53,10 @@ public final class AdapterForge implements Runnable {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     System.setOut(new SameDiffNoiseFilter(System.out));
-    System.exit(CommandRunner.run(new AdapterForge(), args, out, err));
+    int status = CommandRunner.run(new AdapterForge(), args, out, err);
+    // autoflush covers println only: a command ending with print(table) would lose it at exit
+    out.flush();
+    err.flush();
+    System.exit(status);
   }
 }

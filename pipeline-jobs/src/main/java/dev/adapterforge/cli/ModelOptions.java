@@ -18,7 +18,7 @@ public final class ModelOptions {
       names = BaseModelResolver.OPTION,
       defaultValue = "mbert",
       paramLabel = "mbert|PATH",
-      description = "The base model: 'mbert' or a model folder (default: ${DEFAULT-VALUE}).")
+      description = "The base model: 'mbert' or a model folder.")
   String baseModel;
 
   @Option(

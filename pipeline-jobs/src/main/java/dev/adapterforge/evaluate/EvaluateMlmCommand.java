@@ -50,7 +50,7 @@ public final class EvaluateMlmCommand extends SparkJob {
   @Option(names = "--language", required = true, description = "The language to evaluate, as the prep output names it.")
   String language;
 
-  @Option(names = "--split", defaultValue = "validation", description = "train, validation or test (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--split", defaultValue = "validation", description = "train, validation or test.")
   String split;
 
   @Option(
@@ -58,16 +58,16 @@ public final class EvaluateMlmCommand extends SparkJob {
       defaultValue = "200",
       description =
           "Sequences scored, a sample chosen by a hash of --seed and each sequence's source; pseudo-perplexity"
-              + " runs the model once per token (default: ${DEFAULT-VALUE}).")
+              + " runs the model once per token.")
   int maxSequences;
 
-  @Option(names = "--batch-tokens", defaultValue = "2048", description = "Token slots per forward batch (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch-tokens", defaultValue = "2048", description = "Token slots per forward batch.")
   int batchTokens;
 
-  @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked for the MLM loss (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked for the MLM loss.")
   double mlmProbability;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample and of the masking (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the sample and of the masking.")
   long seed;
 
   @Option(

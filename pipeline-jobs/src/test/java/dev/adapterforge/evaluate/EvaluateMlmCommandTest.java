@@ -66,11 +66,17 @@ class EvaluateMlmCommandTest extends SparkTestBase {
     double pseudoPerplexity = figures.path("pseudo_perplexity").asDouble();
     assertTrue(loss > 0 && loss < 20, "loss " + loss);
     assertTrue(pseudoPerplexity > 1, "pseudo-perplexity " + pseudoPerplexity);
+    assertEquals(2, figures.path("pseudo_perplexity_sequences").asInt());
 
     Path adapted = testRoot.resolve("adapted.json");
-    CommandRun withAdapter = evaluate("mt", "--adapter", randomAdapter().toString(), "--output", adapted.toString());
+    CommandRun withAdapter =
+        evaluate(
+            "mt", "--adapter", randomAdapter().toString(), "--output", adapted.toString(),
+            "--pseudo-perplexity-sequences", "1");
     assertEquals(0, withAdapter.exitCode(), withAdapter.toString());
-    assertNotEquals(loss, new ObjectMapper().readTree(adapted.toFile()).path("mlm_loss").asDouble());
+    JsonNode adaptedFigures = new ObjectMapper().readTree(adapted.toFile());
+    assertNotEquals(loss, adaptedFigures.path("mlm_loss").asDouble());
+    assertEquals(1, adaptedFigures.path("pseudo_perplexity_sequences").asInt());
   }
 
   @Test

@@ -13,8 +13,6 @@ import dev.adapterforge.ops.encoder.FrozenWeightsCache;
 import dev.adapterforge.ops.mlm.MlmTrainer;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
-import dev.adapterforge.ops.tokenizer.TokenizerCache;
-import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +79,7 @@ public final class AdapterTrainingBench implements Callable<Integer> {
       }
     }
     BaseModel baseModel = model.baseModel();
-    Tokenizer tokenizer = TokenizerCache.get(TokenizerSpec.fromFolder(baseModel.directory()));
+    Tokenizer tokenizer = baseModel.tokenizer();
     List<int[]> train = new ArrayList<>();
     List<int[]> validation = new ArrayList<>();
     List<String> sentences = sentences();

@@ -12,8 +12,6 @@ import dev.adapterforge.ops.mlm.MlmEvaluator;
 import dev.adapterforge.ops.mlm.MlmMasking;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
-import dev.adapterforge.ops.tokenizer.TokenizerCache;
-import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import dev.adapterforge.prep.PreparedInput;
 import java.io.File;
 import java.nio.file.Path;
@@ -107,13 +105,10 @@ public final class EvaluateMlmCommand extends SparkJob {
     input = PreparedInput.open(data, "--data", sparkOptions.hadoopConfiguration());
     input.requireLanguage(language, "--language");
     BaseModel baseModel = model.baseModel();
-    input.requireTokenizer(tokenizer(baseModel).sha256(), baseModel.id(), "--data");
+    input.requireTokenizer(baseModel.tokenizer().sha256(), baseModel.id(), "--data");
     model.adapter();
   }
 
-  private static Tokenizer tokenizer(BaseModel baseModel) {
-    return TokenizerCache.get(TokenizerSpec.fromFolder(baseModel.directory()));
-  }
 
   @Override
   protected int run(SparkSession spark) throws Exception {
@@ -123,7 +118,7 @@ public final class EvaluateMlmCommand extends SparkJob {
       throw new UsageException("--split: " + data + " has no " + split + " sequences for " + language);
     }
     BaseModel baseModel = model.baseModel();
-    Tokenizer tokenizer = tokenizer(baseModel);
+    Tokenizer tokenizer = baseModel.tokenizer();
     MlmEvaluator evaluator =
         new MlmEvaluator(
             new MaskedLmGraph(

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.when;
 
 import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.checkpoint.Sha256;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -166,7 +167,7 @@ public final class AdapterRegistry {
         } catch (ChecksumException e) {
           throw new UsageException("registry get: " + what + " is corrupt in the registry: " + e.getMessage(), e);
         }
-        String actual = ArtifactManifest.sha256Of(local);
+        String actual = Sha256.of(local);
         if (!actual.equals(file.getAs("sha256"))) {
           throw new UsageException(
               "registry get: " + what + " has SHA-256 " + actual + ", the registry recorded " + file.getAs("sha256"));

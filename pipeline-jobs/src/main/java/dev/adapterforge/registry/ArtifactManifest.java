@@ -3,14 +3,11 @@ package dev.adapterforge.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -115,34 +112,18 @@ public record ArtifactManifest(
     StringBuilder lines = new StringBuilder();
     files.stream().sorted((a, b) -> a.path().compareTo(b.path()))
         .forEach(f -> lines.append(f.sha256()).append("  ").append(f.path()).append('\n'));
-    return HexFormat.of().formatHex(sha256().digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
+    return HexFormat.of().formatHex(Sha256.newDigest().digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   private static List<ArtifactFile> checksums(Path directory) {
     try (Stream<Path> walk = Files.walk(directory)) {
       List<ArtifactFile> files = new ArrayList<>();
       for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
-        files.add(new ArtifactFile(directory.relativize(file).toString(), sha256Of(file), Files.size(file)));
+        files.add(new ArtifactFile(directory.relativize(file).toString(), Sha256.of(file), Files.size(file)));
       }
       return files;
     } catch (IOException e) {
       throw new UsageException("--artifact: cannot read " + directory + ": " + e.getMessage(), e);
-    }
-  }
-
-  static String sha256Of(Path file) throws IOException {
-    MessageDigest digest = sha256();
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    }
-    return HexFormat.of().formatHex(digest.digest());
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 

@@ -7,9 +7,6 @@ import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterConfig;
 import dev.adapterforge.ops.model.BaseModel;
-import dev.adapterforge.ops.tokenizer.Tokenizer;
-import dev.adapterforge.ops.tokenizer.TokenizerCache;
-import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import dev.adapterforge.prep.PreparedInput;
 import dev.adapterforge.registry.AdapterRegistry;
 import dev.adapterforge.registry.ArtifactManifest;
@@ -112,7 +109,7 @@ public final class TrainCommand extends SparkJob {
     input = PreparedInput.open(data, "--data", sparkOptions.hadoopConfiguration());
     languages.forEach(language -> input.requireLanguage(language, "--languages"));
     BaseModel baseModel = model.baseModel();
-    input.requireTokenizer(tokenizer(baseModel).sha256(), baseModel.id(), "--data");
+    input.requireTokenizer(baseModel.tokenizer().sha256(), baseModel.id(), "--data");
   }
 
   private static void positive(String option, int value) {
@@ -121,9 +118,6 @@ public final class TrainCommand extends SparkJob {
     }
   }
 
-  static Tokenizer tokenizer(BaseModel baseModel) {
-    return TokenizerCache.get(TokenizerSpec.fromFolder(baseModel.directory()));
-  }
 
   @Override
   protected int run(SparkSession spark) throws Exception {
@@ -140,7 +134,7 @@ public final class TrainCommand extends SparkJob {
       DistributedTraining.Outcome outcome;
       try {
         outcome =
-            new DistributedTraining(spark, baseModel, tokenizer(baseModel), input, language, config, settings, output.toAbsolutePath())
+            new DistributedTraining(spark, baseModel, baseModel.tokenizer(), input, language, config, settings, output.toAbsolutePath())
                 .run();
       } catch (RuntimeException e) {
         // one language's failure does not cost the others theirs

@@ -3,8 +3,6 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.SpecialTokens;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
-import dev.adapterforge.ops.tokenizer.TokenizerCache;
-import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,7 +49,7 @@ public final class FillMask {
   public static FillMask of(
       BaseModel model, EncoderAdapter adapter, Map<String, INDArray> adapterParameters) {
     return new FillMask(
-        TokenizerCache.get(TokenizerSpec.fromFolder(model.directory())),
+        model.tokenizer(),
         new MaskedLmGraph(FrozenWeightsCache.get(model, DataType.FLOAT), adapter, adapterParameters));
   }
 

@@ -2,6 +2,9 @@ package dev.adapterforge.ops.model;
 
 import dev.adapterforge.ops.checkpoint.Checkpoint;
 import dev.adapterforge.ops.checkpoint.CheckpointKind;
+import dev.adapterforge.ops.tokenizer.Tokenizer;
+import dev.adapterforge.ops.tokenizer.TokenizerCache;
+import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -27,6 +30,11 @@ public record BaseModel(
     Path checkpointFile,
     String checkpointSha256,
     Path vocabFile) {
+
+  /** The model's own tokenizer, from its folder, loaded once per JVM. */
+  public Tokenizer tokenizer() {
+    return TokenizerCache.get(TokenizerSpec.fromFolder(directory));
+  }
 
   public Checkpoint openCheckpoint() throws IOException {
     return checkpointKind.open(checkpointFile);

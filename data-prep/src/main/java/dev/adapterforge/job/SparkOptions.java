@@ -89,6 +89,14 @@ public final class SparkOptions {
     return hadoop;
   }
 
+  /** These options as a command line, for a command the same application runs next (the session's master is already set). */
+  public List<String> asArguments() {
+    List<String> args = new ArrayList<>();
+    conf.forEach(entry -> args.addAll(List.of("--conf", entry)));
+    args.addAll(List.of("--root", root.toString()));
+    return args;
+  }
+
   /** A --conf value without '=' names a config file; with one it is a Spark setting. */
   public static boolean isConfigFile(String confEntry) {
     return confEntry.indexOf('=') < 0;

@@ -1,22 +1,31 @@
 package dev.adapterforge.prep;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A published prep output read back for training or evaluation: checked complete ({@value
@@ -132,5 +141,32 @@ public final class PreparedInput {
       sequences.add(ids.stream().mapToInt(Integer::intValue).toArray());
     }
     return sequences;
+  }
+
+  /**
+   * Each language's content hash: SHA-256 over the tokenizer's checksum, the number of sequences
+   * and two order-independent sums of per-sequence hashes of (split, input_ids), computed in one
+   * pass. Equal hashes mean the same sequences in the same splits, however the files were written
+   * or partitioned; source paths do not count, so a moved corpus hashes the same.
+   */
+  public Map<String, String> contentHashes(SparkSession spark) {
+    Column sequence = struct(col(PreparedCorpus.SPLIT), col("input_ids"));
+    // decimal sums cannot overflow, unlike a long sum of 64-bit hashes
+    List<Row> sums =
+        spark.read()
+            .schema(Tokenization.SCHEMA)
+            .parquet(new Path(location, PreparedOutput.TOKENS).toString())
+            .groupBy(col(PreparedCorpus.LANGUAGE))
+            .agg(
+                count(lit(1)),
+                sum(xxhash64(sequence).cast(DataTypes.createDecimalType(38, 0))),
+                sum(hash(sequence).cast(DataTypes.LongType)))
+            .collectAsList();
+    Map<String, String> hashes = new TreeMap<>();
+    for (Row row : sums) {
+      String summary = tokenizerSha256 + "|" + row.getLong(1) + "|" + row.getDecimal(2).toPlainString() + "|" + row.getLong(3);
+      hashes.put(row.getString(0), Sha256.ofText(summary));
+    }
+    return hashes;
   }
 }

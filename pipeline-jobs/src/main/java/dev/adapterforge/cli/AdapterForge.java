@@ -4,6 +4,7 @@ import dev.adapterforge.bench.Bench;
 import dev.adapterforge.doctor.Doctor;
 import dev.adapterforge.evaluate.EvaluateMlmCommand;
 import dev.adapterforge.job.CommandRunner;
+import dev.adapterforge.pipeline.PipelineCommand;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
 import dev.adapterforge.registry.PublishCommand;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
     description = "Turns multilingual corpora into trained, versioned language adapters on Spark.",
     subcommands = {
       GlotccPrep.class, ConceptNetPrep.class, PublishCommand.class, RegistryCommand.class, FillMaskCommand.class,
-      EvaluateMlmCommand.class, TrainCommand.class, Doctor.class, Bench.class,
+      EvaluateMlmCommand.class, TrainCommand.class, PipelineCommand.class, Doctor.class, Bench.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -43,6 +44,7 @@ import scala.collection.JavaConverters;
 public final class AdapterRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(AdapterRegistry.class);
   private static final int ATTEMPTS = 10;
+  private static final String TABLE_NOT_FOUND = "DELTA_TABLE_NOT_FOUND";
 
   /** What a publish did: the row's name and version, and whether this call created it. */
   public record Published(String name, long version, boolean created, String artifactUri) {}
@@ -247,7 +249,7 @@ public final class AdapterRegistry {
   }
 
   /** Creates the table on first use; once it exists, every later call is free. */
-  private void ensureTable() {
+  private synchronized void ensureTable() {
     if (!tableExists) {
       DeltaTable.createIfNotExists(spark).location(tablePath()).addColumns(RegistryTable.SCHEMA).execute();
       tableExists = true;
@@ -256,13 +258,23 @@ public final class AdapterRegistry {
 
   /**
    * Runs {@code change} until it commits: Delta's optimistic concurrency raises a
-   * ConcurrentModificationException subclass when another writer committed first.
+   * ConcurrentModificationException subclass when another writer committed first, and a table
+   * another writer is still creating reads as not found.
    */
   private <T> T retrying(String what, Supplier<T> change) {
     for (int attempt = 1; ; attempt++) {
       try {
         return change.get();
-      } catch (ConcurrentModificationException e) {
+      } catch (Exception e) {
+        // a table another writer is creating has a _delta_log but no commit yet: Delta calls it not found
+        boolean tableBeingCreated = e instanceof AnalysisException a && TABLE_NOT_FOUND.equals(a.getErrorClass());
+        if (!(e instanceof ConcurrentModificationException) && !tableBeingCreated) {
+          // Scala's AnalysisException is checked in Java's eyes, hence the wrapping
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(what + ": " + e.getMessage(), e);
+        }
+        if (tableBeingCreated) {
+          tableExists = false;
+        }
         if (attempt == ATTEMPTS) {
           throw new IllegalStateException(what + ": still conflicting after " + ATTEMPTS + " attempts", e);
         }

@@ -5,11 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +96,15 @@ public record ArtifactManifest(
         contentHash(files));
   }
 
+  /** This manifest with {@code more} figures (an evaluation's, say) beside the artifact's own, for the registry row; the files are unchanged. */
+  public ArtifactManifest withMetrics(Map<String, Double> more) {
+    Map<String, Double> all = new LinkedHashMap<>(metrics);
+    all.putAll(more);
+    return new ArtifactManifest(
+        directory, defaultName, language, script, method, hyperparametersJson, baseModelId, baseModelSha256, tokenizerSha256,
+        dataInputs, dataStatsJson, dataHash, seed, all, createdBy, files, contentHash);
+  }
+
   public long sizeBytes() {
     return files.stream().mapToLong(ArtifactFile::size).sum();
   }
@@ -112,7 +119,7 @@ public record ArtifactManifest(
     StringBuilder lines = new StringBuilder();
     files.stream().sorted((a, b) -> a.path().compareTo(b.path()))
         .forEach(f -> lines.append(f.sha256()).append("  ").append(f.path()).append('\n'));
-    return HexFormat.of().formatHex(Sha256.newDigest().digest(lines.toString().getBytes(StandardCharsets.UTF_8)));
+    return Sha256.ofText(lines.toString());
   }
 
   private static List<ArtifactFile> checksums(Path directory) {

@@ -202,7 +202,7 @@ final class DistributedTraining {
         model,
         new ArtifactLineage(
             null, language, input.stats().path("languages").path(language).path("coverage").path("script").asText(null),
-            tokenizer.sha256(), List.of(input.location()), stats, null, settings.seed(),
+            tokenizer.sha256(), List.of(input.location()), stats, input.contentHashes(spark).get(language), settings.seed(),
             Map.of(
                 "mlm_loss", bestLoss, "mlm_loss_before", initialLoss, "steps", (double) settings.steps(),
                 "tokens", (double) trainedTokens),

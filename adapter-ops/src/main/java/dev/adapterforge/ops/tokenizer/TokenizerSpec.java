@@ -3,14 +3,13 @@ package dev.adapterforge.ops.tokenizer;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * What a {@link Tokenizer} is built from, in a form Spark can ship to executors: the definition's
@@ -96,17 +95,12 @@ public record TokenizerSpec(Format format, String definition, boolean lowercase)
    * bytes followed by a NUL and the do_lower_case setting.
    */
   public String sha256() {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform provides SHA-256", e);
-    }
+    MessageDigest digest = Sha256.newDigest();
     digest.update(definition.getBytes(UTF_8));
     if (format == Format.WORDPIECE_VOCAB) {
       digest.update(("\0do_lower_case=" + lowercase).getBytes(UTF_8));
     }
-    return HexFormat.of().formatHex(digest.digest());
+    return Sha256.hex(digest);
   }
 
   /** Short enough for logs and Spark UIs, unlike the default, which would print the vocabulary. */

@@ -20,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -227,6 +226,6 @@ public final class SparseAdapter implements Adapter {
       bytes.asIntBuffer().put(indices);
       digest.update(bytes);
     });
-    return HexFormat.of().formatHex(digest.digest());
+    return Sha256.hex(digest);
   }
 }

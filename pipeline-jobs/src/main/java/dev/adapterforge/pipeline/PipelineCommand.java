@@ -147,7 +147,7 @@ public final class PipelineCommand extends SparkJob {
    * changed since the ledger's record (or the output is gone).
    */
   private PreparedInput prepare(SparkSession spark, StageLedger ledger, Source source) throws StageFailed {
-    SiblingCommand prep = sibling(source.command, "--overwrite");
+    SiblingCommand prep = sibling(source.command).withFlagsOn(spec, "--overwrite");
     String output = prep.option("--output");
     String input = prep.option("--input");
     Optional<StageLedger.Entry> last = ledger.read(StageName.prep.name(), source.name(), "corpus");
@@ -233,7 +233,7 @@ public final class PipelineCommand extends SparkJob {
 
     /** The language's adapter, trained unless the ledger has one for these data and settings. */
     private Optional<ArtifactManifest> train() throws StageFailed {
-      SiblingCommand train = sibling("train", "--data", prepared.location(), "--languages", language, "--resume");
+      SiblingCommand train = sibling("train", "--data", prepared.location(), "--languages", language);
       String settings = train.settings(Set.of("--data", "--languages", "--output", "--registry", "--resume"));
       String fingerprint = Sha256.ofText("data " + dataHash + "\n" + settings);
       Path output = work.resolve("adapters").resolve(source.name()).resolve(fingerprint.substring(0, 16));
@@ -247,7 +247,9 @@ public final class PipelineCommand extends SparkJob {
           return Optional.empty();
         }
         // a killed run's checkpoint is under the same folder: --resume continues it
-        int exit = sibling("train", "--data", prepared.location(), "--languages", language, "--resume", "--output", output.toString()).execute();
+        int exit = sibling("train", "--data", prepared.location(), "--languages", language, "--output", output.toString())
+            .withFlagsOn(spec, "--resume")
+            .execute();
         if (exit != 0) {
           throw new StageFailed("train exited " + exit);
         }

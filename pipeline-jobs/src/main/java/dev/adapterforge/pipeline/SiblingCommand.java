@@ -48,6 +48,20 @@ final class SiblingCommand {
     return new SiblingCommand(sibling, argv);
   }
 
+  /**
+   * This command with boolean {@code flags} on. A flag is added only where the config file has not
+   * already set it: picocli flips a flag whose default is true to false when it is given.
+   */
+  SiblingCommand withFlagsOn(CommandSpec pipeline, String... flags) {
+    List<String> argv = new ArrayList<>(List.of(args));
+    for (String flag : flags) {
+      if (!Boolean.TRUE.equals(option(flag))) {
+        argv.add(flag);
+      }
+    }
+    return argv.size() == args.length ? this : parse(pipeline, name(), argv);
+  }
+
   String name() {
     return commandLine.getCommandName();
   }

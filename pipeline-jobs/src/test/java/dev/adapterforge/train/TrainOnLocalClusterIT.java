@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.adapterforge.cli.LauncherProcess;
 import dev.adapterforge.job.SparkTestBase;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
 import dev.adapterforge.ops.adapters.LoadedAdapter;
@@ -29,8 +30,6 @@ import org.junit.jupiter.api.Test;
  * parameter averaging, and killed and resumed.
  */
 class TrainOnLocalClusterIT extends SparkTestBase {
-  private static final Path PROJECT = Path.of(System.getProperty("adapterforge.project.dir"));
-
   private static BaseModel model;
   private static Path data;
 
@@ -45,7 +44,7 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     List<String> command =
         new ArrayList<>(
             List.of(
-                PROJECT.resolve("bin/adapterforge").toString(), "train",
+                "train",
                 "--master", master, "--conf", "spark.executor.memory=1024m",
                 "--root", output.resolve("root").toString(),
                 "--data", data.toString(),
@@ -65,13 +64,12 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     Path output = freshDirectory("cluster");
     String registry = output.resolve("registry").toUri().toString();
     String baseSha = Sha256.of(model.checkpointFile());
-    Process driver =
-        start(
+    start(
             train(
                 "local-cluster[2,1,1024]", output, "--steps", "20", "--eval-every", "10", "--registry", registry,
                 "--languages", TinyTrainingData.LANGUAGE + "," + TinyTrainingData.OTHER_LANGUAGE),
-            output);
-    finish(driver, output, 6);
+            output)
+        .finish(6);
 
     List<String> rows = Files.readAllLines(output.resolve("xx-lora.run/training_log.csv"));
     assertEquals(5, rows.size(), "a header and one row per round: " + rows);
@@ -90,7 +88,7 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     assertTrue(Files.isRegularFile(output.resolve("xx-lora.run/training_curve.png")));
 
     // both languages trained in one application; each executor JVM read the base model once
-    Path applications = PROJECT.resolve("pipeline-jobs/target/spark-home/work");
+    Path applications = LauncherProcess.PROJECT.resolve("pipeline-jobs/target/spark-home/work");
     Path application;
     try (Stream<Path> apps = Files.list(applications)) {
       application = apps.max(Comparator.comparing(TrainOnLocalClusterIT::modified)).orElseThrow();
@@ -113,21 +111,20 @@ class TrainOnLocalClusterIT extends SparkTestBase {
   @Test
   void aKilledRunResumesToTheSameAdapter() throws Exception {
     Path straight = freshDirectory("straight");
-    finish(start(train("local[2]", straight, "--steps", "30", "--eval-every", "5"), straight), straight, 6);
+    start(train("local[2]", straight, "--steps", "30", "--eval-every", "5"), straight).finish(6);
 
     Path killed = freshDirectory("killed");
-    Process driver = start(train("local[2]", killed, "--steps", "30", "--eval-every", "5"), killed);
+    LauncherProcess driver = start(train("local[2]", killed, "--steps", "30", "--eval-every", "5"), killed);
     Path state = killed.resolve("xx-lora.run/checkpoint/state.json");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
     while (!(Files.isRegularFile(state) && new ObjectMapper().readTree(state.toFile()).path("round").asInt() >= 2)) {
-      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second checkpoint:\n" + tail(killed));
+      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second checkpoint:\n" + driver.tail());
       Thread.sleep(200);
     }
-    driver.descendants().forEach(ProcessHandle::destroyForcibly);
-    driver.destroyForcibly().waitFor();
+    driver.kill();
     assertTrue(!Files.exists(killed.resolve("xx-lora")), "a killed run leaves no adapter");
 
-    finish(start(train("local[2]", killed, "--steps", "30", "--eval-every", "5", "--resume"), killed), killed, 6);
+    start(train("local[2]", killed, "--steps", "30", "--eval-every", "5", "--resume"), killed).finish(6);
 
     LoadedAdapter expected = AdapterArtifact.read(straight.resolve("xx-lora"), model);
     LoadedAdapter resumed = AdapterArtifact.read(killed.resolve("xx-lora"), model);
@@ -149,7 +146,7 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     List<String> command =
         train("local-cluster[2,1,1024]", output, "--steps", "10", "--eval-every", "10", "--ft-params-proportion", "0.1");
     command.set(command.indexOf("lora"), "lt_sft");
-    finish(start(command, output), output, 6);
+    start(command, output).finish(6);
 
     // the targeted weights of 2 layers: 4 of 8x8, 8x16 and 16x8 each, 1,024 entries; 10% kept
     JsonNode block =
@@ -166,22 +163,21 @@ class TrainOnLocalClusterIT extends SparkTestBase {
   @Test
   void survivesTheLossOfAnExecutor() throws Exception {
     Path output = freshDirectory("executor-lost");
-    Process driver =
-        start(train("local-cluster[2,1,1024]", output, "--steps", "30", "--eval-every", "30"), output);
+    LauncherProcess driver = start(train("local-cluster[2,1,1024]", output, "--steps", "30", "--eval-every", "30"), output);
     Path log = output.resolve("driver.log");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
     while (!Files.readString(log).contains("round 2/6")) {
-      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second round:\n" + tail(output));
+      assertTrue(driver.isAlive() && System.nanoTime() < deadline, "no second round:\n" + driver.tail());
       Thread.sleep(200);
     }
     ProcessHandle executor =
-        driver.descendants()
+        driver.process().descendants()
             .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
             .findFirst()
             .orElseThrow(() -> new AssertionError("no executor JVM under the driver"));
     executor.destroyForcibly();
 
-    finish(driver, output, 6);
+    driver.finish(6);
     List<String> steps =
         Files.readAllLines(output.resolve("xx-lora.run/training_log.csv")).stream().skip(1).map(l -> l.split(",")[0]).toList();
     assertEquals(List.of("5", "10", "15", "20", "25", "30"), steps);
@@ -204,25 +200,7 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     }
   }
 
-  private static Process start(List<String> command, Path output) throws IOException {
-    Files.createDirectories(output);
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.resolve("driver.log").toFile()));
-    builder.environment().put("ADAPTERFORGE_NO_BUILD", "1");
-    return builder.start();
-  }
-
-  private static void finish(Process driver, Path output, int minutes) throws Exception {
-    if (!driver.waitFor(minutes, TimeUnit.MINUTES)) {
-      driver.descendants().forEach(ProcessHandle::destroyForcibly);
-      driver.destroyForcibly();
-      throw new AssertionError("timed out:\n" + tail(output));
-    }
-    assertEquals(0, driver.exitValue(), tail(output));
-  }
-
-  private static String tail(Path output) throws IOException {
-    List<String> lines = Files.readAllLines(output.resolve("driver.log"));
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  private static LauncherProcess start(List<String> args, Path output) throws IOException {
+    return LauncherProcess.start(output.resolve("driver.log"), args);
   }
 }

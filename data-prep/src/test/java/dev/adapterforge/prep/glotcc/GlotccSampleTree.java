@@ -88,7 +88,8 @@ public final class GlotccSampleTree {
     return GlotccColumns.shardRow(language + "/" + index, content, label, warnings);
   }
 
-  private static void writeShard(SparkSession spark, List<Row> rows, Path shard) throws IOException {
+  /** Writes {@code rows} ({@link GlotccColumns#SHARD_SCHEMA}) as the single Parquet file {@code shard}. */
+  public static void writeShard(SparkSession spark, List<Row> rows, Path shard) throws IOException {
     Path staging = shard.resolveSibling(".staging");
     spark.createDataFrame(rows, GlotccColumns.SHARD_SCHEMA).coalesce(1).write().mode("overwrite").parquet(staging.toString());
     try (Stream<Path> files = Files.list(staging)) {

@@ -1,0 +1,131 @@
+package dev.adapterforge.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.adapterforge.cli.AdapterForge;
+import dev.adapterforge.job.CommandRun;
+import dev.adapterforge.job.SparkTestBase;
+import dev.adapterforge.registry.AdapterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline on a tiny BERT and GlotCC shards of letter runs, run again and again as a scheduler
+ * would: a second run does nothing, a new language and a changed corpus rerun only what they affect,
+ * and a language that cannot train fails alone.
+ */
+class PipelineCommandTest extends SparkTestBase {
+  private static TinyPipeline tiny;
+
+  @BeforeAll
+  static void tinyModel() throws IOException {
+    tiny = TinyPipeline.model(testRoot.resolve("tiny-bert"));
+  }
+
+  @Test
+  void runsOnlyWhatChangedAcrossRepeatedRuns() throws IOException {
+    Path root = freshDirectory("incremental");
+    Path corpus = root.resolve("glotcc");
+    TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
+    TinyPipeline.shard(spark, corpus, "bbb-Latn", 60, 2);
+    Path conf = tiny.conf(root, corpus, "[aaa-Latn]");
+
+    CommandRun first = pipeline(root, conf);
+    assertEquals(0, first.exitCode(), first.toString());
+    assertEquals(List.of("aaa-Latn"), registeredLanguages(root));
+    assertTrue(status(first, "aaa-Latn").contains("trained") && status(first, "aaa-Latn").contains("published"), first.out());
+    Path artifact = trainedArtifact(root, "aaa-Latn");
+    FileTime trainedAt = Files.getLastModifiedTime(artifact);
+
+    CommandRun second = pipeline(root, conf);
+    assertEquals(0, second.exitCode(), second.toString());
+    assertTrue(status(second, "aaa-Latn").contains("unchanged"), second.out());
+    assertTrue(row(second, "aaa-Latn").contains("aaa-Latn-lora v1"), second.out());
+    assertEquals(1, registryRows(root));
+
+    // a new language: prep runs again (its settings changed), aaa-Latn's data did not, so only bbb-Latn trains
+    conf = tiny.conf(root, corpus, "[aaa-Latn, bbb-Latn]");
+    CommandRun third = pipeline(root, conf);
+    assertEquals(0, third.exitCode(), third.toString());
+    assertTrue(status(third, "aaa-Latn").contains("unchanged"), third.out());
+    assertTrue(status(third, "bbb-Latn").contains("trained"), third.out());
+    assertEquals(trainedAt, Files.getLastModifiedTime(artifact), "aaa-Latn was trained again");
+    assertEquals(List.of("aaa-Latn", "bbb-Latn"), registeredLanguages(root));
+
+    // bbb-Latn's corpus changes: it alone trains again and gets a second version
+    TinyPipeline.shard(spark, corpus, "bbb-Latn", 60, 3);
+    CommandRun fourth = pipeline(root, conf);
+    assertEquals(0, fourth.exitCode(), fourth.toString());
+    assertTrue(status(fourth, "aaa-Latn").contains("unchanged"), fourth.out());
+    assertTrue(status(fourth, "bbb-Latn").contains("trained"), fourth.out());
+    assertTrue(row(fourth, "bbb-Latn").contains("bbb-Latn-lora v2"), fourth.out());
+    assertEquals(3, registryRows(root));
+  }
+
+  @Test
+  void aLanguageThatFailsDoesNotStopTheOthers() throws IOException {
+    Path root = freshDirectory("failing");
+    Path corpus = root.resolve("glotcc");
+    TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
+    // one document: no validation split to choose the best adapter by, so training refuses it
+    TinyPipeline.shard(spark, corpus, "ccc-Latn", 1, 4);
+    CommandRun run = pipeline(root, tiny.conf(root, corpus, "[ccc-Latn, aaa-Latn]"));
+    assertEquals(1, run.exitCode(), run.toString());
+    assertTrue(status(run, "ccc-Latn").startsWith("FAILED: train exited 1"), run.out());
+    assertTrue(status(run, "aaa-Latn").contains("published"), run.out());
+    assertEquals(List.of("aaa-Latn"), registeredLanguages(root));
+  }
+
+  @Test
+  void stagesLeftOutWaitAndAMissingOptionNamesItsSection() throws IOException {
+    Path root = freshDirectory("stages");
+    Path corpus = root.resolve("glotcc");
+    TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
+    Path conf = tiny.conf(root, corpus, "[aaa-Latn]");
+    CommandRun prepOnly = pipeline(root, conf, "--stages", "prep");
+    assertEquals(0, prepOnly.exitCode(), prepOnly.toString());
+    assertEquals("waiting for --stages train", status(prepOnly, "aaa-Latn"), prepOnly.out());
+
+    Files.writeString(conf, Files.readString(conf).replace("method = lora", ""));
+    CommandRun incomplete = pipeline(root, conf);
+    assertEquals(2, incomplete.exitCode(), incomplete.toString());
+    assertTrue(incomplete.err().contains("train: Missing required option: '--method=METHOD'") && incomplete.err().contains("'train' section"), incomplete.err());
+  }
+
+  private static CommandRun pipeline(Path root, Path conf, String... extra) {
+    List<String> args = new ArrayList<>(List.of("pipeline", "--conf", conf.toString(), "--root", root.toString()));
+    args.addAll(List.of(extra));
+    return CommandRun.of(new AdapterForge(), args.toArray(String[]::new));
+  }
+
+  private static String row(CommandRun run, String language) {
+    return run.out().lines().filter(line -> line.startsWith(language + " ")).findFirst().orElse("");
+  }
+
+  /** The status column: the text after the wall time. */
+  private static String status(CommandRun run, String language) {
+    return row(run, language).replaceFirst("^.*\\s\\d+\\.\\d\\s+", "").strip();
+  }
+
+  private static Path trainedArtifact(Path root, String language) throws IOException {
+    try (var folders = Files.walk(root.resolve("pipeline/adapters/glotcc"), 2)) {
+      return folders.filter(p -> p.getFileName().toString().equals(language + "-lora")).findFirst().orElseThrow();
+    }
+  }
+
+  private static List<String> registeredLanguages(Path root) {
+    return AdapterRegistry.at(spark, root.resolve("registry").toString()).rows()
+        .select("language").distinct().orderBy("language").collectAsList().stream().map(r -> r.getString(0)).toList();
+  }
+
+  private static long registryRows(Path root) {
+    return AdapterRegistry.at(spark, root.resolve("registry").toString()).rows().count();
+  }
+}

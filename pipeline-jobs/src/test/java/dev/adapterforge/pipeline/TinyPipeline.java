@@ -1,0 +1,57 @@
+package dev.adapterforge.pipeline;
+
+import dev.adapterforge.ops.encoder.TinyModel;
+import dev.adapterforge.prep.glotcc.GlotccColumns;
+import dev.adapterforge.prep.glotcc.GlotccSampleTree;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** A tiny BERT, GlotCC shards of letter runs it can learn, and a pipeline config over both: the pipeline tests' world. */
+record TinyPipeline(Path model) {
+  static TinyPipeline model(Path directory) throws IOException {
+    TinyModel.write(
+        directory, TinyModel.BERT, TinyModel.huggingFaceWeights(TinyModel.tensorFlowWeights(TinyModel.BERT, 5), false));
+    return new TinyPipeline(directory);
+  }
+
+  /** A config file running the pipeline on {@code corpus} into {@code root}; {@code languages} in HOCON, e.g. {@code [aaa-Latn]}. */
+  Path conf(Path root, Path corpus, String languages) throws IOException {
+    Path conf = root.resolve("pipeline.conf");
+    Files.writeString(conf, String.format("""
+        pipeline { sources = [glotcc], base-model = "%s" }
+        prep-glotcc {
+          input = "%s", languages = %s, output = "%s"
+          max-length = 16, near-duplicate-threshold = 0
+        }
+        train {
+          method = lora, steps = 2, lr = 1e-2, averaging-frequency = 1, batch-size-per-worker = 4
+          eval-every = 1, eval-sequences = 8, workers = 2
+        }
+        evaluate-mlm { max-sequences = 8, pseudo-perplexity-sequences = 2 }
+        """, model, corpus, languages, root.resolve("prepared")));
+    return conf;
+  }
+
+  /** {@code documents} texts of two runs of 3 to 6 consecutive letters, as one GlotCC shard of {@code language}. */
+  static void shard(SparkSession spark, Path corpus, String language, int documents, long seed) throws IOException {
+    Random random = new Random(seed);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < documents; i++) {
+      String text = letters(random) + " " + letters(random);
+      rows.add(GlotccColumns.shardRow(language + "/" + i, text, language, List.of()));
+    }
+    GlotccSampleTree.writeShard(spark, rows, corpus.resolve("v1.0").resolve(language).resolve(language + "_0.parquet"));
+  }
+
+  private static String letters(Random random) {
+    int start = 5 + random.nextInt(9);
+    int end = Math.min(start + 3 + random.nextInt(4), TinyModel.VOCABULARY.size());
+    return String.join(" ", TinyModel.VOCABULARY.subList(start, end));
+  }
+}

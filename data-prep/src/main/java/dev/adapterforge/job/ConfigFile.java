@@ -50,7 +50,8 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
       Config parsed = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
       return new ConfigFile(path, parsed.resolve());
     } catch (ConfigException e) {
-      throw new UsageException(path + ": " + e.getMessage(), e);
+      // Typesafe Config names the file and line itself
+      throw new UsageException(e.getMessage(), e);
     }
   }
 

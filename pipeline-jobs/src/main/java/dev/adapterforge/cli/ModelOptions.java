@@ -27,16 +27,21 @@ public final class ModelOptions {
       description = "An adapter folder (adapter_config.json + safetensors) to run inside the base model.")
   Path adapter;
 
+  // Memos of what the current option values name: a command object runs again with other values
+  // when the pipeline runs it per language.
   private BaseModel resolved;
+  private String resolvedFrom;
   private LoadedAdapter loaded;
+  private Path loadedFrom;
 
   /**
    * @throws UsageException if the model cannot be resolved
    */
   public BaseModel baseModel() {
-    if (resolved == null) {
+    if (resolved == null || !baseModel.equals(resolvedFrom)) {
       try {
         resolved = BaseModelResolver.fromEnvironment().resolve(baseModel);
+        resolvedFrom = baseModel;
       } catch (IOException e) {
         throw new UsageException(BaseModelResolver.OPTION + ": " + e.getMessage(), e);
       }
@@ -50,9 +55,13 @@ public final class ModelOptions {
    * @throws UsageException if it cannot be loaded or belongs to another base model
    */
   public LoadedAdapter adapter() {
-    if (adapter != null && loaded == null) {
+    if (adapter == null) {
+      return null;
+    }
+    if (loaded == null || !adapter.equals(loadedFrom)) {
       try {
         loaded = AdapterArtifact.read(adapter, baseModel());
+        loadedFrom = adapter;
       } catch (IOException e) {
         throw new UsageException("--adapter: " + e.getMessage(), e);
       }

@@ -13,7 +13,7 @@ import dev.adapterforge.ops.mlm.MlmMasking;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.tokenizer.Tokenizer;
 import dev.adapterforge.prep.PreparedInput;
-import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,8 +161,9 @@ public final class EvaluateMlmCommand extends SparkJob {
         String.format(Locale.ROOT, "%.1f", seconds));
     spec.commandLine().getOut().print(table);
     if (output != null) {
-      File file = output.toFile();
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, figures);
+      Path absolute = output.toAbsolutePath();
+      Files.createDirectories(absolute.getParent());
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(absolute.toFile(), figures);
     }
     return 0;
   }

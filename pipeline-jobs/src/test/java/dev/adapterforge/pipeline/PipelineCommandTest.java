@@ -3,6 +3,8 @@ package dev.adapterforge.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.cli.AdapterForge;
 import dev.adapterforge.job.CommandRun;
 import dev.adapterforge.job.SparkTestBase;
@@ -35,38 +37,46 @@ class PipelineCommandTest extends SparkTestBase {
     Path corpus = root.resolve("glotcc");
     TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
     TinyPipeline.shard(spark, corpus, "bbb-Latn", 60, 2);
-    Path conf = tiny.conf(root, corpus, "[aaa-Latn]");
+    TinyPipeline.shard(spark, corpus, "ccc-Latn", 60, 3);
+    Path conf = tiny.conf(root, corpus, "[aaa-Latn, bbb-Latn]");
 
     CommandRun first = pipeline(root, conf);
     assertEquals(0, first.exitCode(), first.toString());
-    assertEquals(List.of("aaa-Latn"), registeredLanguages(root));
-    assertTrue(status(first, "aaa-Latn").contains("trained") && status(first, "aaa-Latn").contains("published"), first.out());
+    assertEquals(List.of("aaa-Latn", "bbb-Latn"), registeredLanguages(root));
+    for (String language : List.of("aaa-Latn", "bbb-Latn")) {
+      assertEquals("trained, evaluated base, evaluated, published", status(first, language), first.out());
+      // each language evaluated with its own adapter, the base without one
+      assertTrue(evaluation(root, language).path("adapter").asText().endsWith("/" + language + "-lora"), first.out());
+      assertTrue(evaluation(root, language + ".base").path("adapter").isNull(), first.out());
+    }
     Path artifact = trainedArtifact(root, "aaa-Latn");
     FileTime trainedAt = Files.getLastModifiedTime(artifact);
 
     CommandRun second = pipeline(root, conf);
     assertEquals(0, second.exitCode(), second.toString());
-    assertTrue(status(second, "aaa-Latn").contains("unchanged"), second.out());
+    assertEquals("unchanged", status(second, "aaa-Latn"), second.out());
+    assertEquals("unchanged", status(second, "bbb-Latn"), second.out());
     assertTrue(row(second, "aaa-Latn").contains("aaa-Latn-lora v1"), second.out());
-    assertEquals(1, registryRows(root));
+    assertEquals(2, registryRows(root));
 
-    // a new language: prep runs again (its settings changed), aaa-Latn's data did not, so only bbb-Latn trains
-    conf = tiny.conf(root, corpus, "[aaa-Latn, bbb-Latn]");
+    // a new language: prep runs again (its settings changed), the others' data did not, so only ccc-Latn trains
+    conf = tiny.conf(root, corpus, "[aaa-Latn, bbb-Latn, ccc-Latn]");
     CommandRun third = pipeline(root, conf);
     assertEquals(0, third.exitCode(), third.toString());
-    assertTrue(status(third, "aaa-Latn").contains("unchanged"), third.out());
-    assertTrue(status(third, "bbb-Latn").contains("trained"), third.out());
+    assertEquals("unchanged", status(third, "aaa-Latn"), third.out());
+    assertEquals("unchanged", status(third, "bbb-Latn"), third.out());
+    assertTrue(status(third, "ccc-Latn").startsWith("trained"), third.out());
     assertEquals(trainedAt, Files.getLastModifiedTime(artifact), "aaa-Latn was trained again");
-    assertEquals(List.of("aaa-Latn", "bbb-Latn"), registeredLanguages(root));
+    assertEquals(List.of("aaa-Latn", "bbb-Latn", "ccc-Latn"), registeredLanguages(root));
 
-    // bbb-Latn's corpus changes: it alone trains again and gets a second version
-    TinyPipeline.shard(spark, corpus, "bbb-Latn", 60, 3);
+    // ccc-Latn's corpus changes: it alone trains again and gets a second version
+    TinyPipeline.shard(spark, corpus, "ccc-Latn", 60, 4);
     CommandRun fourth = pipeline(root, conf);
     assertEquals(0, fourth.exitCode(), fourth.toString());
-    assertTrue(status(fourth, "aaa-Latn").contains("unchanged"), fourth.out());
-    assertTrue(status(fourth, "bbb-Latn").contains("trained"), fourth.out());
-    assertTrue(row(fourth, "bbb-Latn").contains("bbb-Latn-lora v2"), fourth.out());
-    assertEquals(3, registryRows(root));
+    assertEquals("unchanged", status(fourth, "aaa-Latn"), fourth.out());
+    assertTrue(status(fourth, "ccc-Latn").startsWith("trained"), fourth.out());
+    assertTrue(row(fourth, "ccc-Latn").contains("ccc-Latn-lora v2"), fourth.out());
+    assertEquals(4, registryRows(root));
   }
 
   @Test
@@ -75,10 +85,10 @@ class PipelineCommandTest extends SparkTestBase {
     Path corpus = root.resolve("glotcc");
     TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
     // one document: no validation split to choose the best adapter by, so training refuses it
-    TinyPipeline.shard(spark, corpus, "ccc-Latn", 1, 4);
-    CommandRun run = pipeline(root, tiny.conf(root, corpus, "[ccc-Latn, aaa-Latn]"));
+    TinyPipeline.shard(spark, corpus, "zzz-Latn", 1, 4);
+    CommandRun run = pipeline(root, tiny.conf(root, corpus, "[zzz-Latn, aaa-Latn]"));
     assertEquals(1, run.exitCode(), run.toString());
-    assertTrue(status(run, "ccc-Latn").startsWith("FAILED: train exited 1"), run.out());
+    assertEquals("FAILED: train exited 1", status(run, "zzz-Latn"), run.out());
     assertTrue(status(run, "aaa-Latn").contains("published"), run.out());
     assertEquals(List.of("aaa-Latn"), registeredLanguages(root));
   }
@@ -93,7 +103,7 @@ class PipelineCommandTest extends SparkTestBase {
     assertEquals(0, prepOnly.exitCode(), prepOnly.toString());
     assertEquals("waiting for --stages train", status(prepOnly, "aaa-Latn"), prepOnly.out());
 
-    Files.writeString(conf, Files.readString(conf).replace("method = lora", ""));
+    Files.writeString(conf, Files.readString(conf).replace("method = lora, ", ""));
     CommandRun incomplete = pipeline(root, conf);
     assertEquals(2, incomplete.exitCode(), incomplete.toString());
     assertTrue(incomplete.err().contains("train: Missing required option: '--method=METHOD'") && incomplete.err().contains("'train' section"), incomplete.err());
@@ -105,13 +115,19 @@ class PipelineCommandTest extends SparkTestBase {
     return CommandRun.of(new AdapterForge(), args.toArray(String[]::new));
   }
 
+  /** The language's row of the summary, the table printed last (prep's own table comes before it). */
   private static String row(CommandRun run, String language) {
-    return run.out().lines().filter(line -> line.startsWith(language + " ")).findFirst().orElse("");
+    return run.out().lines().filter(line -> line.startsWith(language + " ")).reduce((first, last) -> last).orElse("");
   }
 
   /** The status column: the text after the wall time. */
   private static String status(CommandRun run, String language) {
     return row(run, language).replaceFirst("^.*\\s\\d+\\.\\d\\s+", "").strip();
+  }
+
+  /** The evaluation the ledger recorded for {@code key} ({@code <language>} or {@code <language>.base}). */
+  private static JsonNode evaluation(Path root, String key) throws IOException {
+    return new ObjectMapper().readTree(root.resolve("pipeline/ledger/evaluate/glotcc/" + key + ".json").toFile()).path("result");
   }
 
   private static Path trainedArtifact(Path root, String language) throws IOException {

@@ -44,12 +44,12 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "pipeline",
-    description = {
-      "Runs prep -> train -> evaluate -> publish for every language of each source, in one Spark application.",
-      "Each stage takes its options from its command's section of the config file (prep-glotcc, prep-conceptnet,",
-      "train, evaluate-mlm) and is skipped when its inputs' content and its settings are unchanged since it last",
-      "finished (the ledger under --work). Exit 1 if any language failed; the others still finish."
-    })
+    description =
+        "Runs prep -> train -> evaluate -> publish for every language of each source, in one Spark application."
+            + " Each stage takes its options from its command's section of the config file (prep-glotcc,"
+            + " prep-conceptnet, train, evaluate-mlm) and is skipped when its inputs' content and its settings are"
+            + " unchanged since it last finished (the ledger under --work). Exit 1 if any language failed; the"
+            + " others still finish.")
 public final class PipelineCommand extends SparkJob {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineCommand.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,15 +70,15 @@ public final class PipelineCommand extends SparkJob {
     }
   }
 
-  @Option(names = "--sources", required = true, split = ",", paramLabel = "glotcc|conceptnet[,...]",
-      description = "Corpus sources to run, each configured by its prep command's section.")
+  @Option(names = "--sources", required = true, split = ",", splitSynopsisLabel = ",", paramLabel = "SOURCE",
+      description = "Corpus sources to run: glotcc, conceptnet; each configured by its prep command's section.")
   List<Source> sources;
 
-  @Option(names = "--stages", split = ",", defaultValue = "prep,train,evaluate,publish", paramLabel = "STAGE[,...]",
+  @Option(names = "--stages", split = ",", splitSynopsisLabel = ",", defaultValue = "prep,train,evaluate,publish", paramLabel = "STAGE",
       description = "Stages to run: prep, train, evaluate, publish. A stage left out uses what its last run recorded.")
   List<StageName> stages;
 
-  @Option(names = "--languages", split = ",", paramLabel = "LANG[,...]",
+  @Option(names = "--languages", split = ",", splitSynopsisLabel = ",", paramLabel = "LANG",
       description = "Only these languages of the prepared sources (default: every language prep produced).")
   List<String> languages;
 

@@ -94,6 +94,25 @@ class PipelineCommandTest extends SparkTestBase {
   }
 
   @Test
+  void conceptNetFromOneAssertionsFile() throws IOException {
+    Path root = freshDirectory("conceptnet");
+    Path assertions = root.resolve("conceptnet/assertions.csv");
+    TinyPipeline.assertions(assertions, "xx", 120, 1);
+    Path conf = tiny.conceptNetConf(root, assertions, "[xx]");
+    CommandRun first = pipeline(root, conf);
+    assertEquals(0, first.exitCode(), first.toString());
+    assertTrue(row(first, "xx").contains("conceptnet") && row(first, "xx").contains("xx-lora v1"), first.out());
+    CommandRun again = pipeline(root, conf);
+    assertEquals("unchanged", status(again, "xx"), again.out());
+
+    Files.writeString(assertions, Files.readString(assertions) + "/a/[/r/IsA/,/c/xx/o/,/c/xx/a/]\t/r/IsA\t/c/xx/o\t/c/xx/a\t{}\n");
+    CommandRun changed = pipeline(root, conf);
+    assertEquals(0, changed.exitCode(), changed.toString());
+    // a new sentence changes the language's data hash whatever split it falls in
+    assertTrue(status(changed, "xx").startsWith("trained") && row(changed, "xx").contains("xx-lora v2"), changed.out());
+  }
+
+  @Test
   void stagesLeftOutWaitAndAMissingOptionNamesItsSection() throws IOException {
     Path root = freshDirectory("stages");
     Path corpus = root.resolve("glotcc");

@@ -20,22 +20,50 @@ record TinyPipeline(Path model) {
     return new TinyPipeline(directory);
   }
 
-  /** A config file running the pipeline on {@code corpus} into {@code root}; {@code languages} in HOCON, e.g. {@code [aaa-Latn]}. */
+  /** A config file running the pipeline on GlotCC shards under {@code corpus} into {@code root}; {@code languages} in HOCON, e.g. {@code [aaa-Latn]}. */
   Path conf(Path root, Path corpus, String languages) throws IOException {
-    Path conf = root.resolve("pipeline.conf");
-    Files.writeString(conf, String.format("""
-        pipeline { sources = [glotcc], base-model = "%s" }
+    return conf(root, "glotcc", String.format("""
         prep-glotcc {
           input = "%s", languages = %s, output = "%s"
           max-length = 16, near-duplicate-threshold = 0
         }
+        """, corpus, languages, root.resolve("prepared")));
+  }
+
+  /** A config file running the pipeline on one ConceptNet assertions file into {@code root}. */
+  Path conceptNetConf(Path root, Path assertions, String languages) throws IOException {
+    return conf(root, "conceptnet", String.format("""
+        prep-conceptnet { input = "%s", languages = %s, output = "%s", max-length = 16 }
+        """, assertions, languages, root.resolve("prepared-conceptnet")));
+  }
+
+  private Path conf(Path root, String source, String prepSection) throws IOException {
+    Path conf = root.resolve("pipeline.conf");
+    Files.writeString(conf, String.format("""
+        pipeline { sources = [%s], base-model = "%s" }
+        %s
         train {
           method = lora, steps = 2, lr = 1e-2, averaging-frequency = 1, batch-size-per-worker = 4
           eval-every = 1, eval-sequences = 8, workers = 2
         }
         evaluate-mlm { max-sequences = 8, pseudo-perplexity-sequences = 2 }
-        """, model, corpus, languages, root.resolve("prepared")));
+        """, source, model, prepSection));
     return conf;
+  }
+
+  /** ConceptNet assertion lines of {@code language} relating single letters, the tiny vocabulary's only words. */
+  static void assertions(Path file, String language, int lines, long seed) throws IOException {
+    Random random = new Random(seed);
+    List<String> letters = TinyModel.VOCABULARY.subList(5, TinyModel.VOCABULARY.size());
+    List<String> rows = new ArrayList<>();
+    for (int i = 0; i < lines; i++) {
+      String start = "/c/" + language + "/" + letters.get(i % letters.size());
+      String end = "/c/" + language + "/" + letters.get((i / letters.size() + 1 + random.nextInt(3)) % letters.size());
+      String relation = List.of("/r/IsA", "/r/PartOf", "/r/RelatedTo").get(random.nextInt(3));
+      rows.add(String.join("\t", "/a/[" + relation + "/," + start + "/," + end + "/]", relation, start, end, "{\"weight\": 1.0}"));
+    }
+    Files.createDirectories(file.getParent());
+    Files.write(file, rows);
   }
 
   /** {@code documents} texts of two runs of 3 to 6 consecutive letters, as one GlotCC shard of {@code language}. */

@@ -12,10 +12,9 @@ params at the jar and conf on your worker. On Kubernetes in cluster mode, pass t
 `local:///opt/adapterforge/adapterforge.jar` (a file inside the image) and set
 spark.kubernetes.container.image in the conf's `spark` section.
 
-GPUs for training only: the train task asks Spark for one GPU per executor and task. The other tasks ask
-for none unless the conf's `spark` section does; conf/gpu-cluster.conf does, so with it every stage's
-executors hold a GPU. To free GPUs outside training, pass a conf whose `spark` section has no
-`executor.resource.gpu` / `task.resource.gpu` keys.
+GPUs for training only: the train task adds the `gpu_conf` param's file (conf/gpu-training.conf: a GPU per
+executor and task, one training task per executor); the other tasks submit with the pipeline conf alone,
+on plain executors.
 """
 
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 MAIN_CLASS = "dev.adapterforge.cli.AdapterForge"
 APPLICATION_JAR = "/opt/adapterforge/adapterforge.jar"
 PIPELINE_CONF = "/opt/adapterforge/conf/gpu-cluster.conf"
+GPU_TRAINING_CONF = "/opt/adapterforge/conf/gpu-training.conf"
 
 # Every task submits the same jar and main class; the jar is templated so a manual run can try another build.
 SUBMIT = {
@@ -36,14 +36,6 @@ SUBMIT = {
 }
 
 # spark-submit's --conf wins over the conf file's `spark` section (README, "The command line").
-TRAIN_GPU_CONF = {
-    "spark.executor.resource.gpu.amount": "1",
-    "spark.task.resource.gpu.amount": "1",
-    "spark.executor.resource.gpu.discoveryScript": "/opt/adapterforge/gpu-discovery.sh",
-    # on Kubernetes and YARN the vendor makes Spark request the device for each executor container
-    "spark.executor.resource.gpu.vendor": "nvidia.com",
-}
-
 with DAG(
     dag_id="adapterforge",
     description="GlotCC/ConceptNet prep, adapter training, evaluation and registry publishing",
@@ -64,6 +56,7 @@ with DAG(
     params={
         "jar": Param(APPLICATION_JAR, type="string", description="The shaded application jar."),
         "conf": Param(PIPELINE_CONF, type="string", description="The pipeline's HOCON conf file."),
+        "gpu_conf": Param(GPU_TRAINING_CONF, type="string", description="GPU scheduling, added for training."),
     },
     tags=["adapterforge", "spark"],
 ) as dag:
@@ -76,8 +69,9 @@ with DAG(
     train = SparkSubmitOperator(
         task_id="train",
         name="adapterforge-train",
-        application_args=["pipeline", "--conf", "{{ params.conf }}", "--stages", "train"],
-        conf=TRAIN_GPU_CONF,
+        application_args=[
+            "pipeline", "--conf", "{{ params.conf }}", "--conf", "{{ params.gpu_conf }}", "--stages", "train"
+        ],
         **SUBMIT,
     )
     evaluate = SparkSubmitOperator(

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -86,14 +88,14 @@ class WorkflowFilesTest {
               args, image);
       stagesByTask.put(task.path("variable").asText(), stages);
 
-      JsonNode conf = kwargs.path("conf");
+      Config spark = sparkSettings(args, image);
       if (stages.contains("train")) {
-        assertTrue(conf.path(GPU_AMOUNT).asInt() >= 1, taskId + ": " + GPU_AMOUNT + " >= 1");
+        assertTrue(spark.hasPath(GPU_AMOUNT) && spark.getInt(GPU_AMOUNT) >= 1, taskId + ": " + GPU_AMOUNT + " >= 1 in its confs");
         assertTrue(
-            Files.isRegularFile(image.repositoryFile(conf.path(GPU_DISCOVERY).asText())),
+            Files.isRegularFile(image.repositoryFile(spark.getString(GPU_DISCOVERY))),
             taskId + ": " + GPU_DISCOVERY + " is a file the image copies from the repository");
       } else {
-        assertFalse(conf.has(GPU_AMOUNT), taskId + " does not train, so it asks for no GPU");
+        assertFalse(spark.hasPath(GPU_AMOUNT), taskId + " does not train, so its confs ask for no GPU");
       }
     }
 
@@ -225,6 +227,20 @@ class WorkflowFilesTest {
     assertTrue(
         FileSystems.getDefault().getPathMatcher("glob:" + source).matches(Path.of("pipeline-jobs/target", fileName)),
         where + ": " + jar + " is copied from " + source + ", which is not the build's " + fileName);
+  }
+
+  /** The Spark settings of every {@code --conf FILE} in {@code args} (each file's spark section, later files winning), by full key. */
+  private static Config sparkSettings(List<String> args, Image image) {
+    Config settings = ConfigFactory.empty();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("--conf")) {
+        Config file = ConfigFactory.parseFile(image.repositoryFile(args.get(i + 1)).toFile()).resolve();
+        if (file.hasPath("spark")) {
+          settings = file.getConfig("spark").atKey("spark").withFallback(settings);
+        }
+      }
+    }
+    return settings;
   }
 
   private static String argumentAfter(String option, List<String> args) {

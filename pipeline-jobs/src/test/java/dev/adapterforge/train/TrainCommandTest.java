@@ -31,9 +31,11 @@ class TrainCommandTest {
   }
 
   @Test
-  void theGpuClusterConfigIsValidForTrain() {
+  void theGpuClusterConfigsAreValidForTrain() {
     assertUsageError(
-        train("--conf", "../conf/gpu-cluster.conf", "--data", "no-such-prep-output", "--languages", "mt"),
+        train(
+            "--conf", "../conf/gpu-cluster.conf", "--conf", "../conf/gpu-training.conf",
+            "--data", "no-such-prep-output", "--languages", "mt"),
         "--data: no-such-prep-output does not exist");
   }
 }

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_extract;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -122,14 +123,17 @@ public final class PreparedInput {
 
   /**
    * At most {@code count} sequences of a language and split, chosen by a hash of the seed and each
-   * sequence's source, so the same sample comes back whatever the partitioning.
+   * sequence's source (file name, record, chunk), so the same sample comes back whatever the
+   * partitioning or the folder the corpus was read from.
    */
   public List<int[]> sample(SparkSession spark, String language, String split, int count, long seed) {
+    // the source file's name, not its path: the same corpus read from another folder gives the same sample
+    Column sourceName = regexp_extract(col(PreparedCorpus.SOURCE_FILE), "[^/]*$", 0);
     List<Row> rows =
         sequences(spark, language, split)
             .orderBy(
-                xxhash64(lit(seed), col(PreparedCorpus.SOURCE_FILE), col(PreparedCorpus.SOURCE_RECORD), col("chunk")),
-                col(PreparedCorpus.SOURCE_FILE),
+                xxhash64(lit(seed), sourceName, col(PreparedCorpus.SOURCE_RECORD), col("chunk")),
+                sourceName,
                 col(PreparedCorpus.SOURCE_RECORD),
                 col("chunk"))
             .select("input_ids")

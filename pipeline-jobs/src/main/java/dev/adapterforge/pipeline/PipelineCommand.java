@@ -79,7 +79,7 @@ public final class PipelineCommand extends SparkJob {
   List<StageName> stages;
 
   @Option(names = "--languages", split = ",", splitSynopsisLabel = ",", paramLabel = "LANG",
-      description = "Only these languages of the prepared sources (default: every language prep produced).")
+      description = "Only these languages of the prepared sources; 'all' (the default): every language prep produced.")
   List<String> languages;
 
   @Option(names = "--base-model", defaultValue = "mbert", paramLabel = "mbert|PATH",
@@ -97,6 +97,9 @@ public final class PipelineCommand extends SparkJob {
   @Override
   protected void validate() {
     selected = EnumSet.copyOf(stages);
+    if (languages != null && languages.equals(List.of("all"))) {
+      languages = null;
+    }
     work = (work != null ? work : sparkOptions.root().resolve("pipeline")).toAbsolutePath();
     // every stage's options are complete and well-formed before Spark starts
     for (Source source : sources) {

@@ -118,7 +118,7 @@ class PipelineCommandTest extends SparkTestBase {
     Path corpus = root.resolve("glotcc");
     TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1);
     Path conf = tiny.conf(root, corpus, "[aaa-Latn]");
-    CommandRun prepOnly = pipeline(root, conf, "--stages", "prep");
+    CommandRun prepOnly = pipeline(root, conf, "--stages", "prep", "--languages", "all");
     assertEquals(0, prepOnly.exitCode(), prepOnly.toString());
     assertEquals("waiting for --stages train", status(prepOnly, "aaa-Latn"), prepOnly.out());
 

@@ -23,11 +23,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
@@ -44,6 +47,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * One language's adapter trained on the executors: the training split sharded into one partition
@@ -109,9 +113,10 @@ final class DistributedTraining {
     int maxLength = Math.min(settings.maxLength(), FrozenWeightsCache.get(model, DataType.FLOAT).maxSequenceLength());
     int sep = tokenizer.specialTokens().sep();
     JavaRDD<int[]> shards =
-        input.sequences(spark, language, "train").select("input_ids").javaRDD()
-            .map((Row row) -> cut(row.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray(), maxLength, sep))
-            .repartition(settings.workers())
+        shard(
+                input.sequences(spark, language, "train").select("input_ids").javaRDD()
+                    .map((Row row) -> cut(row.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray(), maxLength, sep)),
+                settings.workers())
             .persist(StorageLevel.MEMORY_ONLY());
     long workersWithData = shards.mapPartitions(rows -> List.of(rows.hasNext() ? 1L : 0L).iterator()).reduce(Long::sum);
     if (workersWithData == 0) {
@@ -310,6 +315,25 @@ final class DistributedTraining {
     return MlmTrainer.validationLoss(
         FrozenWeightsCache.get(model, DataType.FLOAT), tokenizer, adapterOf(network),
         network.getLayer("encoder").paramTable(), validation, masking, settings.seed());
+  }
+
+  /**
+   * The sequences in {@code workers} shards, each sequence's shard and place in it following from its
+   * ids alone: a run draws the same batches whatever files prep wrote, in whatever order they are
+   * listed, and in whatever order a shuffle delivers them.
+   */
+  static JavaRDD<int[]> shard(JavaRDD<int[]> sequences, int workers) {
+    return sequences
+        .mapToPair(ids -> new Tuple2<>(Arrays.hashCode(ids), ids))
+        .partitionBy(new HashPartitioner(workers))
+        .mapPartitions(DistributedTraining::canonicalOrder, true);
+  }
+
+  private static Iterator<int[]> canonicalOrder(Iterator<Tuple2<Integer, int[]>> shard) {
+    List<int[]> sequences = new ArrayList<>();
+    shard.forEachRemaining(keyed -> sequences.add(keyed._2()));
+    sequences.sort(Comparator.<int[]>comparingInt(Arrays::hashCode).thenComparing(Arrays::compare));
+    return sequences.iterator();
   }
 
   /** A sequence longer than {@code maxLength} cut to it, its [SEP] kept. */

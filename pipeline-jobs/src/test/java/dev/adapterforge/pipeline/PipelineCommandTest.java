@@ -80,6 +80,24 @@ class PipelineCommandTest extends SparkTestBase {
   }
 
   @Test
+  void theSameCorpusElsewhereAndInAnotherOrderTrainsTheSameAdapter() throws IOException {
+    List<String> weights = new ArrayList<>();
+    List<String> rows = new ArrayList<>();
+    for (boolean reversed : List.of(false, true)) {
+      Path root = freshDirectory(reversed ? "reversed" : "forward");
+      Path corpus = root.resolve(reversed ? "elsewhere/glotcc" : "glotcc");
+      TinyPipeline.shard(spark, corpus, "aaa-Latn", 60, 1, reversed);
+      CommandRun run = pipeline(root, tiny.conf(root, corpus, "[aaa-Latn]"));
+      assertEquals(0, run.exitCode(), run.toString());
+      Path artifact = trainedArtifact(root, "aaa-Latn");
+      weights.add(new ObjectMapper().readTree(artifact.resolve("adapter_config.json").toFile()).path("adapterforge").path("weights_sha256").asText());
+      rows.add(row(run, "aaa-Latn").replaceAll("\\s\\d+\\.\\d\\s.*$", ""));
+    }
+    assertEquals(weights.get(0), weights.get(1), "the adapters' weights");
+    assertEquals(rows.get(0), rows.get(1), "the losses and pseudo-perplexities");
+  }
+
+  @Test
   void aLanguageThatFailsDoesNotStopTheOthers() throws IOException {
     Path root = freshDirectory("failing");
     Path corpus = root.resolve("glotcc");

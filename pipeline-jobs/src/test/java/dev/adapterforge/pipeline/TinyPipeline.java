@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.spark.sql.Row;
@@ -68,11 +69,19 @@ record TinyPipeline(Path model) {
 
   /** {@code documents} texts of two runs of 3 to 6 consecutive letters, as one GlotCC shard of {@code language}. */
   static void shard(SparkSession spark, Path corpus, String language, int documents, long seed) throws IOException {
+    shard(spark, corpus, language, documents, seed, false);
+  }
+
+  /** The same documents, in reverse order when {@code reversed}. */
+  static void shard(SparkSession spark, Path corpus, String language, int documents, long seed, boolean reversed) throws IOException {
     Random random = new Random(seed);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < documents; i++) {
       String text = letters(random) + " " + letters(random);
       rows.add(GlotccColumns.shardRow(language + "/" + i, text, language, List.of()));
+    }
+    if (reversed) {
+      Collections.reverse(rows);
     }
     GlotccSampleTree.writeShard(spark, rows, corpus.resolve("v1.0").resolve(language).resolve(language + "_0.parquet"));
   }

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -47,11 +48,28 @@ public class EncoderLayer extends SameDiffLayer {
     MLM_TRANSFORMED
   }
 
+  /**
+   * Where the layer's forward and backward passes run. The eager runtime is the fast one; the
+   * SameDiff runtime defines the computation once for both directions and is the reference the
+   * eager one is tested against, and what adapters without an {@link EagerAdapter} form train on.
+   */
+  public enum Runtime {
+    EAGER,
+    SAMEDIFF;
+
+    /**
+     * The system property that makes every layer of this JVM run on SameDiff ({@code samediff}),
+     * to compare the two runtimes or to step around a fault in the eager one.
+     */
+    public static final String PROPERTY = "adapterforge.encoder.runtime";
+  }
+
   @JsonProperty private String baseModel;
   @JsonProperty private String checkpointSha256;
   @JsonProperty private ModelArchitecture architecture;
   @JsonProperty private Output output;
   @JsonProperty private EncoderAdapter adapter;
+  @JsonProperty private Runtime runtime;
 
   /** For JSON deserialization only. */
   private EncoderLayer() {}
@@ -70,6 +88,34 @@ public class EncoderLayer extends SameDiffLayer {
 
   public EncoderAdapter adapter() {
     return adapter;
+  }
+
+  Output output() {
+    return output;
+  }
+
+  /** A copy that runs on {@code runtime}, whatever the system property says. */
+  EncoderLayer withRuntime(Runtime runtime) {
+    EncoderLayer copy = (EncoderLayer) clone();
+    copy.runtime = runtime;
+    return copy;
+  }
+
+  /**
+   * The runtime this layer runs on: the one chosen by {@link #withRuntime}, else eager when the
+   * adapter has an eager form and the system property does not say {@code samediff}.
+   */
+  public Runtime runtime() {
+    if (runtime != null) {
+      return runtime;
+    }
+    boolean eagerForm = adapter == null || adapter instanceof EagerAdapter;
+    boolean sameDiffWanted = "samediff".equalsIgnoreCase(System.getProperty(Runtime.PROPERTY));
+    return eagerForm && !sameDiffWanted ? Runtime.EAGER : Runtime.SAMEDIFF;
+  }
+
+  FrozenWeights frozenWeights(DataType dataType) {
+    return FrozenWeightsCache.get(baseModel, checkpointSha256, architecture, dataType);
   }
 
   @Override
@@ -107,8 +153,7 @@ public class EncoderLayer extends SameDiffLayer {
   @Override
   public SDVariable defineLayer(
       SameDiff sd, SDVariable layerInput, Map<String, SDVariable> paramTable, SDVariable mask) {
-    FrozenWeights weights =
-        FrozenWeightsCache.get(baseModel, checkpointSha256, architecture, layerInput.dataType());
+    FrozenWeights weights = frozenWeights(layerInput.dataType());
     SDVariable ids = sd.squeeze(layerInput, 1).castTo(DataType.INT32);
     Encoder encoder = new Encoder(sd, weights, adapter, paramTable);
     SDVariable states = encoder.hiddenStates(ids, mask);
@@ -137,8 +182,10 @@ public class EncoderLayer extends SameDiffLayer {
       INDArray layerParamsView,
       boolean initializeParams,
       DataType networkDataType) {
-    CorrectedSameDiffLayer layer =
-        new CorrectedSameDiffLayer(conf, networkDataType, backpropCorrection());
+    AbstractLayer<?> layer =
+        runtime() == Runtime.EAGER
+            ? new EagerEncoderLayer(conf, networkDataType)
+            : new CorrectedSameDiffLayer(conf, networkDataType, backpropCorrection());
     layer.setIndex(layerIndex);
     layer.setParamsViewArray(layerParamsView);
     layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));

@@ -4,8 +4,12 @@ import dev.adapterforge.ops.adapters.Adapter;
 import dev.adapterforge.ops.adapters.Initialization;
 import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.adapters.PythonTensor;
+import dev.adapterforge.ops.encoder.EagerAdapter;
+import dev.adapterforge.ops.encoder.EagerHooks;
 import dev.adapterforge.ops.encoder.Encoder;
 import dev.adapterforge.ops.encoder.HookContext;
+import dev.adapterforge.ops.encoder.Tape;
+import dev.adapterforge.ops.encoder.Tape.Var;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +27,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * ({@code <model>.encoder.layer.<i>.output.adapters.<name>.adapter_down.0.weight} and {@code
  * adapter_up}).
  */
-public final class BottleneckAdapter implements Adapter {
+public final class BottleneckAdapter implements Adapter, EagerAdapter {
   private static final long serialVersionUID = 1L;
 
   /** The adapters library's safetensors weights file. */
@@ -106,6 +110,25 @@ public final class BottleneckAdapter implements Adapter {
         activated
             .mmul(context.parameter(name(layer, "up.weight")))
             .add(context.parameter(name(layer, "up.bias"))));
+  }
+
+  @Override
+  public Var feedForwardOutput(
+      EagerHooks hooks, int layer, Var output, Var residual, UnaryOperator<Var> layerNorm) {
+    if (leaveOut.contains(layer)) {
+      return output;
+    }
+    Tape tape = hooks.tape();
+    Var down =
+        tape.dense(
+            layerNorm.apply(tape.add(output, residual)),
+            hooks.parameter(name(layer, "down.weight")),
+            hooks.parameter(name(layer, "down.bias")));
+    Var activated = tape.activation(BottleneckConfig.activation(nonLinearity), down);
+    return tape.add(
+        output,
+        tape.dense(
+            activated, hooks.parameter(name(layer, "up.weight")), hooks.parameter(name(layer, "up.bias"))));
   }
 
   @Override

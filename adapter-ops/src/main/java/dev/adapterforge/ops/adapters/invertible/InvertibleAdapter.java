@@ -5,8 +5,12 @@ import dev.adapterforge.ops.adapters.Initialization;
 import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.adapters.PythonTensor;
 import dev.adapterforge.ops.adapters.bottleneck.BottleneckAdapter;
+import dev.adapterforge.ops.encoder.EagerAdapter;
+import dev.adapterforge.ops.encoder.EagerHooks;
 import dev.adapterforge.ops.encoder.Encoder;
 import dev.adapterforge.ops.encoder.HookContext;
+import dev.adapterforge.ops.encoder.Tape;
+import dev.adapterforge.ops.encoder.Tape.Var;
 import dev.adapterforge.ops.model.HiddenActivation;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Map;
@@ -26,7 +30,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * Saved under the library's keys {@code <model>.invertible_adapters.<name>.F.0.weight} (and
  * {@code F.2}, {@code G.0}, {@code G.2}) beside the bottleneck's.
  */
-public final class InvertibleAdapter implements Adapter {
+public final class InvertibleAdapter implements Adapter, EagerAdapter {
   private static final long serialVersionUID = 1L;
   private static final String PREFIX = "nice.";
 
@@ -109,9 +113,7 @@ public final class InvertibleAdapter implements Adapter {
         input
             .mmul(context.parameter(name(subnetwork, "in.weight")))
             .add(context.parameter(name(subnetwork, "in.bias")));
-    HiddenActivation activation =
-        HiddenActivation.fromConfigName(nonLinearity).orElseThrow();
-    return Encoder.activation(context.sameDiff(), activation, inner)
+    return Encoder.activation(context.sameDiff(), activation(), inner)
         .mmul(context.parameter(name(subnetwork, "out.weight")))
         .add(context.parameter(name(subnetwork, "out.bias")));
   }
@@ -124,6 +126,42 @@ public final class InvertibleAdapter implements Adapter {
       SDVariable residual,
       UnaryOperator<SDVariable> layerNorm) {
     return bottleneck.feedForwardOutput(context, layer, output, residual, layerNorm);
+  }
+
+  @Override
+  public Var embeddingOutput(EagerHooks hooks, Var embeddings) {
+    Tape tape = hooks.tape();
+    Var x1 = tape.columns(embeddings, 0, firstHalf());
+    Var x2 = tape.columns(embeddings, firstHalf(), hiddenSize);
+    Var y1 = tape.add(x1, subnetwork(hooks, "f", x2));
+    Var y2 = tape.add(x2, subnetwork(hooks, "g", y1));
+    return tape.concatColumns(y1, y2);
+  }
+
+  @Override
+  public Var beforeOutputEmbeddings(EagerHooks hooks, Var transformed) {
+    Tape tape = hooks.tape();
+    Var y1 = tape.columns(transformed, 0, firstHalf());
+    Var y2 = tape.columns(transformed, firstHalf(), hiddenSize);
+    Var x2 = tape.sub(y2, subnetwork(hooks, "g", y1));
+    Var x1 = tape.sub(y1, subnetwork(hooks, "f", x2));
+    return tape.concatColumns(x1, x2);
+  }
+
+  private Var subnetwork(EagerHooks hooks, String subnetwork, Var input) {
+    Tape tape = hooks.tape();
+    Var inner =
+        tape.dense(input, hooks.parameter(name(subnetwork, "in.weight")), hooks.parameter(name(subnetwork, "in.bias")));
+    return tape.dense(
+        tape.activation(activation(), inner),
+        hooks.parameter(name(subnetwork, "out.weight")),
+        hooks.parameter(name(subnetwork, "out.bias")));
+  }
+
+  @Override
+  public Var feedForwardOutput(
+      EagerHooks hooks, int layer, Var output, Var residual, UnaryOperator<Var> layerNorm) {
+    return bottleneck.feedForwardOutput(hooks, layer, output, residual, layerNorm);
   }
 
   @Override
@@ -142,6 +180,10 @@ public final class InvertibleAdapter implements Adapter {
             parts[1].equals("in") ? "0" : "2",
             parts[2]);
     return parts[2].equals("weight") ? PythonTensor.linearWeight(key) : PythonTensor.bias(key);
+  }
+
+  private HiddenActivation activation() {
+    return HiddenActivation.fromConfigName(nonLinearity).orElseThrow();
   }
 
   private static String name(String subnetwork, String tensor) {

@@ -3,8 +3,12 @@ package dev.adapterforge.ops.adapters.lora;
 import dev.adapterforge.ops.adapters.Adapter;
 import dev.adapterforge.ops.adapters.PythonNames;
 import dev.adapterforge.ops.adapters.PythonTensor;
+import dev.adapterforge.ops.encoder.EagerAdapter;
+import dev.adapterforge.ops.encoder.EagerHooks;
 import dev.adapterforge.ops.encoder.HookContext;
 import dev.adapterforge.ops.encoder.Projection;
+import dev.adapterforge.ops.encoder.Tape;
+import dev.adapterforge.ops.encoder.Tape.Var;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +31,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * its keys). Load it with {@code PeftModel.from_pretrained(AutoModel.from_pretrained(base), folder)};
  * a {@code BertForMaskedLM} puts the encoder under {@code bert.}, so these keys would not reach it.
  */
-public final class LoraAdapter implements Adapter {
+public final class LoraAdapter implements Adapter, EagerAdapter {
   private static final long serialVersionUID = 1L;
   private static final String PREFIX = "lora.layer";
 
@@ -119,6 +123,20 @@ public final class LoraAdapter implements Adapter {
             .mmul(context.parameter(name(layer, projection, "A")))
             .mmul(context.parameter(name(layer, projection, "B")));
     return output.add(update.mul(config().scaling()));
+  }
+
+  @Override
+  public Var projection(EagerHooks hooks, int layer, Projection projection, Var input, Var output) {
+    if (!adapts(layer) || !projections().contains(projection)) {
+      return output;
+    }
+    Tape tape = hooks.tape();
+    Var update =
+        tape.mmul(
+            tape.mmul(input, hooks.parameter(name(layer, projection, "A")), false),
+            hooks.parameter(name(layer, projection, "B")),
+            false);
+    return tape.add(output, tape.scale(update, config().scaling()));
   }
 
   @Override

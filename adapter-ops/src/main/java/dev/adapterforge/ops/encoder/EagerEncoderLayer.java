@@ -1,0 +1,201 @@
+package dev.adapterforge.ops.encoder;
+
+import dev.adapterforge.ops.encoder.Tape.Var;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * {@link EncoderLayer}'s eager runtime: the layer's forward pass on a {@link Tape} ({@link
+ * EagerEncoder}) and its backward pass from that tape, in place of a SameDiff graph. Same
+ * parameters, in the same flattened layout, as the SameDiff runtime, so networks, checkpoints and
+ * parameter averaging do not know which one runs.
+ *
+ * <p>The forward pass's values live in DL4J's activations workspace, which holds until the
+ * iteration's backward pass is done and is reused by the next iteration: no per-step allocation
+ * once its size is learnt.
+ */
+final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
+  private static final long serialVersionUID = 1L;
+
+  private INDArray parameterView;
+  private INDArray gradientView;
+  private Map<String, INDArray> parameters;
+  private Map<String, INDArray> gradients;
+
+  private Tape tape;
+  private Map<String, Var> onTape;
+  private PackedSequences batch;
+  private Var output;
+
+  EagerEncoderLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(false);
+    EncoderLayer config = layerConf();
+    batch = PackedSequences.of(input, maskArray);
+    try (MemoryWorkspace activations = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
+      tape = new Tape(training);
+      onTape = new LinkedHashMap<>();
+      parameters.forEach((name, value) -> onTape.put(name, tape.parameter(value)));
+      EagerEncoder encoder =
+          new EagerEncoder(tape, config.frozenWeights(dataType), (EagerAdapter) config.adapter(), onTape);
+      Var states = encoder.hiddenStates(batch);
+      output =
+          switch (config.output()) {
+            case HIDDEN_STATES -> states;
+            case MLM_TRANSFORMED -> encoder.mlmTransform(states);
+            case MLM_LOGITS -> encoder.mlmLogits(encoder.mlmTransform(states));
+          };
+    }
+    return unpack(output.value(), workspaceMgr);
+  }
+
+  /** Packed rows [tokens, size] as DL4J's [batch, size, length], zero at padding. */
+  private INDArray unpack(INDArray packed, LayerWorkspaceMgr workspaceMgr) {
+    INDArray sequences =
+        workspaceMgr.create(ArrayType.ACTIVATIONS, dataType, input.size(0), packed.size(1), input.size(2));
+    for (int s = 0; s < batch.offsets().length; s++) {
+      sequenceColumns(sequences, s).assign(packedRows(packed, s).transpose());
+    }
+    return sequences;
+  }
+
+  private INDArray sequenceColumns(INDArray sequences, int s) {
+    return sequences.get(
+        NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.interval(0, batch.lengths()[s]));
+  }
+
+  private INDArray packedRows(INDArray packed, int s) {
+    int offset = batch.offsets()[s];
+    return packed.get(NDArrayIndex.interval(offset, offset + batch.lengths()[s]), NDArrayIndex.all());
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    assertInputSet(true);
+    INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
+    for (int s = 0; s < batch.offsets().length; s++) {
+      packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
+    }
+    tape.backward(output, packed);
+    Gradient gradient = new DefaultGradient();
+    onTape.forEach(
+        (name, parameter) -> {
+          INDArray view = gradients.get(name);
+          if (parameter.gradient() == null) {
+            view.assign(0);
+          } else {
+            view.assign(parameter.gradient());
+          }
+          gradient.gradientForVariable().put(name, view);
+        });
+    tape = null;
+    onTape = null;
+    output = null;
+    // token ids have no gradient
+    INDArray inputGradient = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape());
+    return Pair.of(gradient, inputGradient);
+  }
+
+  @Override
+  public Pair<INDArray, MaskState> feedForwardMaskArray(
+      INDArray maskArray, MaskState currentMaskState, int minibatchSize) {
+    this.maskArray = maskArray;
+    this.maskState = currentMaskState;
+    return layerConf().feedForwardMaskArray(maskArray, currentMaskState, minibatchSize);
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  @Override
+  public void clearNoiseWeightParams() {}
+
+  @Override
+  public Layer clone() {
+    throw new UnsupportedOperationException("clone the network instead");
+  }
+
+  @Override
+  public INDArray params() {
+    return parameterView;
+  }
+
+  @Override
+  public INDArray getParam(String param) {
+    return parameters.get(param);
+  }
+
+  @Override
+  public long numParams() {
+    return parameterView == null ? 0 : parameterView.length();
+  }
+
+  @Override
+  public void setParam(String key, INDArray value) {
+    INDArray current = parameters.get(key);
+    if (current == null) {
+      throw new IllegalArgumentException("no parameter " + key + "; parameters: " + parameters.keySet());
+    }
+    current.assign(value);
+  }
+
+  @Override
+  public void setParams(INDArray params) {
+    parameterView.assign(params);
+  }
+
+  @Override
+  public void setParamsViewArray(INDArray params) {
+    this.parameterView = params;
+  }
+
+  @Override
+  public INDArray getGradientsViewArray() {
+    return gradientView;
+  }
+
+  @Override
+  public void setBackpropGradientsViewArray(INDArray gradients) {
+    this.gradientView = gradients;
+    this.gradients = layerConf().initializer().getGradientsFromFlattened(conf(), gradients);
+  }
+
+  @Override
+  public void setParamTable(Map<String, INDArray> paramTable) {
+    if (parameters == null) {
+      parameters = paramTable;
+    } else {
+      paramTable.forEach(this::setParam);
+    }
+  }
+
+  @Override
+  public Map<String, INDArray> paramTable() {
+    return parameters;
+  }
+
+  @Override
+  public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+    return parameters;
+  }
+}

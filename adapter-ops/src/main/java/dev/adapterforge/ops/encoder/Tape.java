@@ -2,10 +2,11 @@ package dev.adapterforge.ops.encoder;
 
 import dev.adapterforge.ops.model.HiddenActivation;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -78,7 +79,10 @@ public final class Tape implements AutoCloseable {
     }
   }
 
-  /** A recorded step's backward: adds to its inputs' gradients, given its output's. */
+  /**
+   * A recorded step's backward: adds to its inputs' gradients, given its output's, which it owns:
+   * it frees it or hands it on as an input's gradient (saving a copy).
+   */
   @FunctionalInterface
   private interface Backward {
     void run(INDArray gradient);
@@ -258,6 +262,7 @@ public final class Tape implements AutoCloseable {
           if (biasLearns) {
             accumulate(bias, g.sum(0).reshape(bias.shape), true);
           }
+          free(g);
         },
         reads.toArray(NOTHING_READ));
   }
@@ -268,7 +273,7 @@ public final class Tape implements AutoCloseable {
         a.needsGradient || b.needsGradient,
         g -> {
           accumulate(a, g, false);
-          accumulate(b, g, false);
+          accumulate(b, g, true);
         },
         NOTHING_READ);
   }
@@ -278,16 +283,16 @@ public final class Tape implements AutoCloseable {
         a.value.sub(b.value),
         a.needsGradient || b.needsGradient,
         g -> {
-          accumulate(a, g, false);
           if (b.needsGradient) {
             accumulate(b, g.neg(), true);
           }
+          accumulate(a, g, true);
         },
         NOTHING_READ);
   }
 
   public Var scale(Var x, double factor) {
-    return result(x.value.mul(factor), x.needsGradient, g -> accumulate(x, g.mul(factor), true), NOTHING_READ);
+    return result(x.value.mul(factor), x.needsGradient, g -> accumulate(x, g.muli(factor), true), NOTHING_READ);
   }
 
   /** Columns [from, to) of x. */
@@ -295,7 +300,10 @@ public final class Tape implements AutoCloseable {
     return result(
         x.value.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup(),
         x.needsGradient,
-        g -> gradientOf(x).get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).addi(g),
+        g -> {
+          gradientOf(x).get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).addi(g);
+          free(g);
+        },
         NOTHING_READ);
   }
 
@@ -309,6 +317,7 @@ public final class Tape implements AutoCloseable {
         g -> {
           accumulate(a, g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, split)), false);
           accumulate(b, g.get(NDArrayIndex.all(), NDArrayIndex.interval(split, width)), false);
+          free(g);
         },
         NOTHING_READ);
   }
@@ -330,7 +339,7 @@ public final class Tape implements AutoCloseable {
         x.needsGradient,
         g -> {
           // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
-          INDArray scaled = g.mulRowVector(gain);
+          INDArray scaled = g.muliRowVector(gain);
           INDArray product = scaled.mul(normalised);
           INDArray projection = product.mean(true, 1);
           INDArray scaledMean = scaled.mean(true, 1);
@@ -376,7 +385,7 @@ public final class Tape implements AutoCloseable {
       }
     }
     INDArray slope = derivative;
-    return result(value, x.needsGradient, g -> accumulate(x, slope.mul(g), true), NOTHING_READ, slope);
+    return result(value, x.needsGradient, g -> accumulate(x, g.muli(slope), true), NOTHING_READ, slope);
   }
 
   /** erf of x, in place. */
@@ -418,103 +427,90 @@ public final class Tape implements AutoCloseable {
    * Multi-head self-attention of packed sequences with no padding: rows [offsets[s], offsets[s] +
    * lengths[s]) of q, k and v are sequence s's queries, keys and values, [tokens, hidden], and a
    * token attends to its own sequence's tokens only. Returns the heads' contexts, merged.
+   *
+   * <p>Each head's GEMMs read and write strided blocks of the [tokens, hidden] matrices in place
+   * (BLAS takes the row stride as the leading dimension), so heads are never split into copies.
+   * Backward reads q, k, v and the probabilities.
    */
   public Var attention(Var q, Var k, Var v, int[] offsets, int[] lengths, int heads) {
-    long hidden = q.shape[1];
-    long headSize = hidden / heads;
+    long headSize = q.shape[1] / heads;
     double scale = 1 / Math.sqrt(headSize);
-    DataType type = q.dataType;
-    INDArray context = Nd4j.createUninitialized(type, q.shape);
-    // per sequence: queries, keys, values [heads, length, head size] and probabilities [heads, length, length]
-    INDArray[] saved = new INDArray[4 * offsets.length];
+    INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
+    INDArray[] probabilities = new INDArray[offsets.length];
     for (int s = 0; s < offsets.length; s++) {
       int length = lengths[s];
-      INDArray queries = splitHeads(q.value, offsets[s], length, heads);
-      INDArray keys = splitHeads(k.value, offsets[s], length, heads);
-      INDArray values = splitHeads(v.value, offsets[s], length, heads);
-      INDArray probabilities = Nd4j.createUninitialized(type, heads, length, length);
-      INDArray contexts = Nd4j.createUninitialized(type, heads, length, headSize);
+      probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, length, length);
       for (int h = 0; h < heads; h++) {
-        Nd4j.gemm(queries.slice(h), keys.slice(h), probabilities.slice(h), false, true, scale, 0);
+        gemmInto(
+            block(q.value, offsets[s], length, h, headSize),
+            block(k.value, offsets[s], length, h, headSize),
+            probabilities[s].slice(h), false, true, scale);
       }
-      Transforms.softmax(probabilities.reshape((long) heads * length, length), false);
+      Transforms.softmax(probabilities[s].reshape((long) heads * length, length), false);
       for (int h = 0; h < heads; h++) {
-        Nd4j.gemm(probabilities.slice(h), values.slice(h), contexts.slice(h), false, false, 1, 0);
+        gemmInto(
+            probabilities[s].slice(h),
+            block(v.value, offsets[s], length, h, headSize),
+            block(context, offsets[s], length, h, headSize), false, false, 1);
       }
-      addMerged(rows(context, offsets[s], length), contexts, false);
-      free(contexts);
-      System.arraycopy(new INDArray[] {queries, keys, values, probabilities}, 0, saved, 4 * s, 4);
     }
     return result(
         context,
         q.needsGradient || k.needsGradient || v.needsGradient,
-        g -> {
-          for (int s = 0; s < offsets.length; s++) {
-            attentionBackward(g, q, k, v, Arrays.copyOfRange(saved, 4 * s, 4 * s + 4), offsets[s], lengths[s], heads, scale);
-          }
-        },
-        NOTHING_READ,
-        saved);
+        g -> attentionBackward(g, q, k, v, probabilities, offsets, lengths, scale),
+        new Var[] {q, k, v},
+        probabilities);
   }
 
   private static void attentionBackward(
-      INDArray gradient, Var q, Var k, Var v, INDArray[] saved, int offset, int length, int heads, double scale) {
-    INDArray queries = saved[0];
-    INDArray keys = saved[1];
-    INDArray values = saved[2];
-    INDArray probabilities = saved[3];
-    DataType type = gradient.dataType();
-    INDArray contexts = splitHeads(gradient, offset, length, heads);
-    INDArray dProbabilities = Nd4j.createUninitialized(type, heads, length, length);
-    INDArray dValues = Nd4j.createUninitialized(type, values.shape());
-    for (int h = 0; h < heads; h++) {
-      Nd4j.gemm(contexts.slice(h), values.slice(h), dProbabilities.slice(h), false, true, 1, 0);
-      Nd4j.gemm(probabilities.slice(h), contexts.slice(h), dValues.slice(h), true, false, 1, 0);
+      INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] offsets, int[] lengths, double scale) {
+    long heads = probabilities[0].size(0);
+    long headSize = q.shape[1] / heads;
+    // every (sequence, head) block of dq, dk and dv is written once, so none needs zeroing
+    INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
+    INDArray dk = Nd4j.createUninitialized(k.dataType, k.shape);
+    INDArray dv = Nd4j.createUninitialized(v.dataType, v.shape);
+    for (int s = 0; s < offsets.length; s++) {
+      int offset = offsets[s];
+      int length = lengths[s];
+      INDArray dProbabilities = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
+      for (int h = 0; h < heads; h++) {
+        INDArray dContext = block(gradient, offset, length, h, headSize);
+        gemmInto(dContext, block(v.value, offset, length, h, headSize), dProbabilities.slice(h), false, true, 1);
+        gemmInto(probabilities[s].slice(h), dContext, block(dv, offset, length, h, headSize), true, false, 1);
+      }
+      // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
+      INDArray dScores = dProbabilities.reshape(heads * length, length);
+      INDArray rowsP = probabilities[s].reshape(heads * length, length);
+      INDArray products = dScores.mul(rowsP);
+      INDArray sums = products.sum(true, 1);
+      dScores.subiColumnVector(sums).muli(rowsP);
+      for (int h = 0; h < heads; h++) {
+        INDArray dScore = dProbabilities.slice(h);
+        gemmInto(dScore, block(k.value, offset, length, h, headSize), block(dq, offset, length, h, headSize), false, false, scale);
+        gemmInto(dScore, block(q.value, offset, length, h, headSize), block(dk, offset, length, h, headSize), true, false, scale);
+      }
+      free(dProbabilities, products, sums);
     }
-    // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
-    INDArray dScores = dProbabilities.reshape((long) heads * length, length);
-    INDArray rowsP = probabilities.reshape((long) heads * length, length);
-    INDArray products = dScores.mul(rowsP);
-    INDArray sums = products.sum(true, 1);
-    dScores.subiColumnVector(sums).muli(rowsP);
-    INDArray dQueries = Nd4j.createUninitialized(type, queries.shape());
-    INDArray dKeys = Nd4j.createUninitialized(type, keys.shape());
-    for (int h = 0; h < heads; h++) {
-      Nd4j.gemm(dProbabilities.slice(h), keys.slice(h), dQueries.slice(h), false, false, scale, 0);
-      Nd4j.gemm(dProbabilities.slice(h), queries.slice(h), dKeys.slice(h), true, false, scale, 0);
-    }
-    if (q.needsGradient) {
-      addMerged(rows(gradientOf(q), offset, length), dQueries, true);
-    }
-    if (k.needsGradient) {
-      addMerged(rows(gradientOf(k), offset, length), dKeys, true);
-    }
-    if (v.needsGradient) {
-      addMerged(rows(gradientOf(v), offset, length), dValues, true);
-    }
-    free(contexts, dProbabilities, dValues, products, sums, dQueries, dKeys);
+    accumulate(q, dq, true);
+    accumulate(k, dk, true);
+    accumulate(v, dv, true);
+    free(gradient);
   }
 
-  /** Rows [offset, offset + length) of x, [length, hidden], as [heads, length, head size]. */
-  private static INDArray splitHeads(INDArray x, int offset, int length, int heads) {
-    return rows(x, offset, length).reshape('c', length, heads, x.size(1) / heads).permute(1, 0, 2).dup('c');
+  /**
+   * c = alpha · op(a) · op(b), c possibly a strided block of a larger matrix: ND4J's matmul passes
+   * its row stride to BLAS as the leading dimension ({@link Nd4j#gemm} refuses views as c).
+   */
+  private static void gemmInto(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha) {
+    Nd4j.exec(new Mmul(a, b, c, alpha, 0, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
   }
 
-  private static INDArray rows(INDArray x, int offset, int length) {
-    return x.get(NDArrayIndex.interval(offset, offset + length), NDArrayIndex.all());
-  }
-
-  /** Writes (or adds) [heads, length, head size] into target's rows [length, hidden], heads merged. */
-  private static void addMerged(INDArray target, INDArray perHead, boolean add) {
-    INDArray merged = perHead.permute(1, 0, 2).reshape(target.shape());
-    if (add) {
-      target.addi(merged);
-    } else {
-      target.assign(merged);
-    }
-    if (merged != perHead) {
-      free(merged);
-    }
+  /** Head h's columns of sequence rows [offset, offset + length) of x: a strided view, no copy. */
+  private static INDArray block(INDArray x, int offset, int length, long head, long headSize) {
+    return x.get(
+        NDArrayIndex.interval(offset, offset + length),
+        NDArrayIndex.interval(head * headSize, (head + 1) * headSize));
   }
 
   /**
@@ -530,9 +526,9 @@ public final class Tape implements AutoCloseable {
     for (int i = recorded.size() - 1; i >= 0; i--) {
       Var var = recorded.get(i);
       if (var.gradient != null) {
-        var.backward.run(var.gradient);
-        free(var.gradient);
+        INDArray owned = var.gradient;
         var.gradient = null;
+        var.backward.run(owned);
       }
       free(var.saved);
       var.saved = null;

@@ -3,6 +3,7 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.nd4j.common.primitives.Pair;
@@ -11,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -24,6 +26,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>The embeddings come from {@link FrozenWeightsCache}, by the identity this configuration
  * carries, like {@link EncoderLayer}'s weights.
+ *
+ * <p>DL4J asks for the gradient, then for the score of the same batch: the score the gradient's
+ * pass computed answers the second call, so the vocabulary projection runs once per step.
  */
 public final class MaskedLmLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -31,6 +36,15 @@ public final class MaskedLmLoss implements ILossFunction {
   @JsonProperty private String baseModel;
   @JsonProperty private String checkpointSha256;
   @JsonProperty private ModelArchitecture architecture;
+
+  /** The last gradient pass's batch (its rows, targets and a checksum of its states) and score. */
+  @JsonIgnore private transient Scored lastScored;
+
+  private record Scored(int[] rows, int[] targets, double statesSum, double score) {
+    boolean isOf(int[] otherRows, int[] otherTargets, double otherStatesSum) {
+      return Arrays.equals(rows, otherRows) && Arrays.equals(targets, otherTargets) && statesSum == otherStatesSum;
+    }
+  }
 
   /** For JSON deserialization only. */
   private MaskedLmLoss() {}
@@ -93,9 +107,13 @@ public final class MaskedLmLoss implements ILossFunction {
 
   @Override
   public double computeScore(INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
-    INDArray scores = computeScoreArray(labels, states, activation, mask);
-    double sum = scores.sumNumber().doubleValue();
-    return average ? sum / scores.size(0) : sum;
+    Scored scored = lastScored;
+    int[] rows = maskedRows(states, mask);
+    double sum =
+        scored != null && scored.isOf(rows, targets(labels, rows), states.sumNumber().doubleValue())
+            ? scored.score()
+            : computeScoreArray(labels, states, activation, mask).sumNumber().doubleValue();
+    return average ? sum / states.size(0) : sum;
   }
 
   /** d(loss)/d(states): (softmax − one-hot(target)) · E at the selected rows, zero elsewhere. */
@@ -124,6 +142,7 @@ public final class MaskedLmLoss implements ILossFunction {
     for (int i = 0; i < rows.length; i++) {
       gradient.putRow(rows[i], rowGradients.getRow(i));
     }
+    lastScored = new Scored(rows, targets, states.sumNumber().doubleValue(), score);
     return Pair.of(average ? score / states.size(0) : score, gradient);
   }
 

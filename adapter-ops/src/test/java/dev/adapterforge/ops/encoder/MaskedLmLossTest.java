@@ -63,6 +63,23 @@ class MaskedLmLossTest {
     assertTrue(relative < 1e-4, "relative gradient difference " + relative);
   }
 
+  /** The gradient pass's score answers DL4J's score call for that batch, and only for it. */
+  @Test
+  void scoresAnotherBatchAfresh() {
+    ComputationGraph trained = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    MultiDataSet batch = GradientChecks.targetIdBatch();
+    double score = scoreAndGradient(trained, batch);
+    assertEquals(score, trained.score(batch), 1e-12 * score);
+
+    // the same rows and targets, other states
+    trained.setParams(trained.params().add(0.1));
+    ComputationGraph fresh = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    fresh.setParams(trained.params());
+    double expected = fresh.score(batch);
+    assertTrue(Math.abs(expected - score) > 1e-6, "the parameters change the score");
+    assertEquals(expected, trained.score(batch), 1e-12 * expected);
+  }
+
   private static double scoreAndGradient(ComputationGraph graph, MultiDataSet batch) {
     graph.setInputs(batch.getFeatures());
     graph.setLabels(batch.getLabels());

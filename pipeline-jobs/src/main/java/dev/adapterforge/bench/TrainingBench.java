@@ -160,6 +160,11 @@ public final class TrainingBench implements Callable<Integer> {
           double seconds = result.get("median_ms").asDouble() / 1e3;
           double tokensPerSecond = result.get("tokens_per_step").asDouble() / seconds;
           double gflops = result.get("flops_per_step").asDouble() / seconds / 1e9;
+          // a line per configuration as it ends: an hour-long run that fails late keeps what it measured
+          spec.commandLine().getErr().printf(Locale.ROOT, "bench train: %s: %.0f ms/step, %.0f tok/s, %.1f GFLOP/s%s%n",
+              config.label(), seconds * 1e3, tokensPerSecond, gflops,
+              baseline == null ? "" : format("; torch %.0f ms/step, %.0f tok/s", baseline.get("ms_step_median").asDouble(),
+                  baseline.get("tokens_per_s_median").asDouble()));
           table.add(
               shape.name(), method.id(), label(head),
               format("%.0f", result.get("median_ms").asDouble()),
@@ -380,8 +385,8 @@ public final class TrainingBench implements Callable<Integer> {
     return head.name().toLowerCase(Locale.ROOT);
   }
 
-  private static String format(String pattern, double value) {
-    return String.format(Locale.ROOT, pattern, value);
+  private static String format(String pattern, Object... values) {
+    return String.format(Locale.ROOT, pattern, values);
   }
 
   /** Three significant figures, none after the point from 100 up: tiny test models run at a few MFLOP/s. */

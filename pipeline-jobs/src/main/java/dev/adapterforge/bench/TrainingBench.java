@@ -75,8 +75,15 @@ public final class TrainingBench implements Callable<Integer> {
   @Option(names = "--work", defaultValue = ".adapterforge/bench/train", paramLabel = "DIR", description = "Where the random models are written (once per shape).")
   Path work;
 
+  /** Whether to run the PyTorch baseline too; lower case, as the option spells it. */
+  enum Torch {
+    /** where /usr/bin/python3 imports torch and the script is found */
+    auto,
+    off
+  }
+
   @Option(names = "--torch", defaultValue = "auto", description = "auto: also run the PyTorch baseline where " + PYTHON + " imports torch; off.")
-  String torch;
+  Torch torch;
 
   @Option(names = "--torch-script", paramLabel = "FILE", description = "The baseline script; default ../" + TORCH_SCRIPT + " beside the project.")
   Path torchScript;
@@ -98,7 +105,7 @@ public final class TrainingBench implements Callable<Integer> {
 
   private record Config(BenchShape shape, AdapterMethod method, MlmTrainer.Head head) {
     String label() {
-      return shape.name() + " " + method.id() + " " + head.name().toLowerCase(Locale.ROOT);
+      return shape.name() + " " + method.id() + " " + TrainingBench.label(head);
     }
   }
 
@@ -109,9 +116,6 @@ public final class TrainingBench implements Callable<Integer> {
     List<MlmTrainer.Head> benchHeads = heads();
     if (warmup < 0 || (steps != null && steps < 1) || gemmSize < 1) {
       throw new UsageException("--warmup must be >= 0, --steps and --gemm-size positive");
-    }
-    if (!torch.equals("auto") && !torch.equals("off")) {
-      throw new UsageException("--torch: expected auto or off, got " + torch);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (inThisJvm) {
@@ -337,7 +341,7 @@ public final class TrainingBench implements Callable<Integer> {
 
   /** The baseline script, if --torch auto finds it and a Python that imports torch. */
   private Path torchScript() throws IOException, InterruptedException {
-    if (torch.equals("off")) {
+    if (torch == Torch.off) {
       return null;
     }
     Path script = torchScript;

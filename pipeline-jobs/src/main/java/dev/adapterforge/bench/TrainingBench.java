@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,7 +230,7 @@ public final class TrainingBench implements Callable<Integer> {
       summary.putNull("ratio");
     } else {
       summary.put("pytorch_tokens_per_s", round(fastestTorch));
-      summary.put("ratio", Math.round(tokensPerSecond / fastestTorch * 1000) / 1000.0);
+      summary.put("ratio", round(tokensPerSecond / fastestTorch));
     }
     summary.put("gflops", round(result.get("flops_per_step").asDouble() / seconds / 1e9));
     summary.put("gemm_limit_gflops", round(gemmLimit));
@@ -237,8 +239,9 @@ public final class TrainingBench implements Callable<Integer> {
     return JSON.writeValueAsString(summary);
   }
 
+  /** Four significant figures: enough for timings this noisy, and a tiny model's GFLOP/s stays non-zero. */
   private static double round(double value) {
-    return Math.round(value * 10) / 10.0;
+    return new BigDecimal(value).round(new MathContext(4)).doubleValue();
   }
 
   private List<BenchShape> shapes() {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "bench",
     description = "Benchmarks: run the real job or training on generated or sample data, print its figures.",
-    subcommands = {PrepGlotccBench.class, PrepConceptNetBench.class, AdapterTrainingBench.class})
+    subcommands = {PrepGlotccBench.class, PrepConceptNetBench.class, AdapterTrainingBench.class, TrainingBench.class})
 public final class Bench implements Runnable {
   @Spec CommandSpec spec;
 

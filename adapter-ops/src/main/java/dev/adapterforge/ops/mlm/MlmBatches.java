@@ -75,15 +75,35 @@ public final class MlmBatches {
 
   private MultiDataSet toDataSet(List<int[]> batch) {
     int length = batch.stream().mapToInt(ids -> ids.length).max().orElseThrow();
+    List<MaskedSequence> masked = new ArrayList<>(batch.size());
+    for (int[] ids : batch) {
+      MaskedSequence sequence = masking.mask(ids, random);
+      masked.add(sequence);
+      realTokens += ids.length;
+      maskedTokens += sequence.maskedCount();
+    }
+    paddedTokens += (long) batch.size() * length;
+    return toDataSet(masked, special.pad(), length);
+  }
+
+  /**
+   * One batch of masked sequences in this class's layout, padded with {@code pad} to {@code length}.
+   *
+   * @throws IllegalArgumentException if a sequence is longer than {@code length}
+   */
+  public static MultiDataSet toDataSet(List<MaskedSequence> batch, int pad, int length) {
     int size = batch.size();
     float[][][] ids = new float[size][1][length];
     float[][] attention = new float[size][length];
     float[][][] targets = new float[size][1][length];
     float[][] labelMask = new float[size][length];
     for (int s = 0; s < size; s++) {
-      MaskedSequence masked = masking.mask(batch.get(s), random);
+      MaskedSequence masked = batch.get(s);
       int[] input = masked.inputIds();
-      Arrays.fill(ids[s][0], special.pad());
+      if (input.length > length) {
+        throw new IllegalArgumentException("a sequence of " + input.length + " tokens in a batch of length " + length);
+      }
+      Arrays.fill(ids[s][0], pad);
       for (int position = 0; position < input.length; position++) {
         ids[s][0][position] = input[position];
         attention[s][position] = 1;
@@ -92,10 +112,7 @@ public final class MlmBatches {
         targets[s][0][masked.positions()[i]] = masked.targets()[i];
         labelMask[s][masked.positions()[i]] = 1;
       }
-      realTokens += input.length;
-      maskedTokens += masked.maskedCount();
     }
-    paddedTokens += (long) size * length;
     return new MultiDataSet(
         new INDArray[] {Nd4j.createFromArray(ids)},
         new INDArray[] {Nd4j.createFromArray(targets)},

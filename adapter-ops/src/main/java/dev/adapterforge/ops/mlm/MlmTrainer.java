@@ -25,6 +25,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,12 +158,38 @@ public final class MlmTrainer {
     return network(model, adapter, settings.learningRate(), settings.seed());
   }
 
+  /** Where the training network projects the MLM head's states onto the vocabulary. */
+  public enum Head {
+    /** Only at the masked positions, inside {@link MaskedLmLoss}: what training uses. */
+    MASKED,
+    /**
+     * At every position, then a softmax cross-entropy over the masked ones, as Hugging Face's
+     * BertForMaskedLM computes it (non-masked labels ignored); for comparisons only.
+     */
+    ALL
+  }
+
   /**
    * The training network: the encoder with {@code adapter} emitting the MLM head's states, and a
    * loss layer with {@link MaskedLmLoss}; Adam. Its only parameters are the adapter's. Batches are
    * {@link MlmBatches}'.
    */
   public static ComputationGraph network(BaseModel model, Adapter adapter, double learningRate, long seed) {
+    return network(model, adapter, learningRate, seed, Head.MASKED);
+  }
+
+  /**
+   * The training network with either head; both read {@link MlmBatches}' batches (target ids, the
+   * masked positions as label mask).
+   */
+  public static ComputationGraph network(BaseModel model, Adapter adapter, double learningRate, long seed, Head head) {
+    EncoderLayer.Output output = head == Head.MASKED ? EncoderLayer.Output.MLM_TRANSFORMED : EncoderLayer.Output.MLM_LOGITS;
+    RnnLossLayer loss =
+        head == Head.MASKED
+            ? new RnnLossLayer.Builder().lossFunction(new MaskedLmLoss(model)).activation(Activation.IDENTITY).build()
+            // the batch holds target ids, not a one-hot [batch, vocabulary, length] array (though
+            // LossSparseMCXENT builds a one-hot [tokens, vocabulary] array internally on each call)
+            : new RnnLossLayer.Builder().lossFunction(new LossSparseMCXENT()).activation(Activation.SOFTMAX).build();
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
@@ -172,14 +199,8 @@ public final class MlmTrainer {
                 .graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1))
-                .addLayer("encoder", new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter), "ids")
-                .addLayer(
-                    "mlm",
-                    new RnnLossLayer.Builder()
-                        .lossFunction(new MaskedLmLoss(model))
-                        .activation(Activation.IDENTITY)
-                        .build(),
-                    "encoder")
+                .addLayer("encoder", new EncoderLayer(model, output, adapter), "ids")
+                .addLayer("mlm", loss, "encoder")
                 .setOutputs("mlm")
                 .build());
     graph.init();

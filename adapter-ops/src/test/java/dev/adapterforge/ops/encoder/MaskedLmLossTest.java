@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -46,10 +48,12 @@ class MaskedLmLossTest {
     assertTrue(GradientChecks.passesWithMaskedLmLoss(model, new HookProbe(2, 4)));
   }
 
-  @Test
-  void givesTheStraightforwardPathsLossAndGradients() {
+  @ParameterizedTest(name = "every position: {0}")
+  @ValueSource(booleans = {false, true})
+  void givesTheStraightforwardPathsLossAndGradients(boolean everyPosition) {
     ComputationGraph reference = GradientChecks.graph(new EncoderLayer(model, EncoderLayer.Output.MLM_LOGITS, new HookProbe(2, 4)));
-    ComputationGraph cheap = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    MaskedLmLoss loss = everyPosition ? MaskedLmLoss.atEveryPosition(model) : new MaskedLmLoss(model);
+    ComputationGraph cheap = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4), loss);
     cheap.setParams(reference.params().add(Nd4j.randn(DataType.DOUBLE, reference.params().shape()).muli(0.1)));
     reference.setParams(cheap.params());
 

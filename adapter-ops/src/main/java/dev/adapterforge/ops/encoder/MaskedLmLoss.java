@@ -28,7 +28,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * carries, like {@link EncoderLayer}'s weights.
  *
  * <p>DL4J asks for the gradient, then for the score of the same batch: the score the gradient's
- * pass computed answers the second call, so the vocabulary projection runs once per step.
+ * pass computed answers the next score call, once, if it has the same masked rows and targets, so
+ * the vocabulary projection runs once per step.
  */
 public final class MaskedLmLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -37,12 +38,12 @@ public final class MaskedLmLoss implements ILossFunction {
   @JsonProperty private String checkpointSha256;
   @JsonProperty private ModelArchitecture architecture;
 
-  /** The last gradient pass's batch (its rows, targets and a checksum of its states) and score. */
+  /** The last gradient pass's masked rows, targets and score, until a score call takes it. */
   @JsonIgnore private transient Scored lastScored;
 
-  private record Scored(int[] rows, int[] targets, double statesSum, double score) {
-    boolean isOf(int[] otherRows, int[] otherTargets, double otherStatesSum) {
-      return Arrays.equals(rows, otherRows) && Arrays.equals(targets, otherTargets) && statesSum == otherStatesSum;
+  private record Scored(int[] rows, int[] targets, double score) {
+    boolean isOf(int[] otherRows, int[] otherTargets) {
+      return Arrays.equals(rows, otherRows) && Arrays.equals(targets, otherTargets);
     }
   }
 
@@ -136,9 +137,10 @@ public final class MaskedLmLoss implements ILossFunction {
   @Override
   public double computeScore(INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
     Scored scored = lastScored;
+    lastScored = null;
     int[] rows = maskedRows(states, mask);
     double sum =
-        scored != null && scored.isOf(rows, targets(labels, rows), states.sumNumber().doubleValue())
+        scored != null && scored.isOf(rows, targets(labels, rows))
             ? scored.score()
             : computeScoreArray(labels, states, activation, mask).sumNumber().doubleValue();
     return average ? sum / states.size(0) : sum;
@@ -182,7 +184,7 @@ public final class MaskedLmLoss implements ILossFunction {
         gradient.putRow(rows[i], rowGradients.getRow(i));
       }
     }
-    lastScored = new Scored(rows, targets, states.sumNumber().doubleValue(), score);
+    lastScored = new Scored(rows, targets, score);
     return Pair.of(average ? score / states.size(0) : score, gradient);
   }
 

@@ -53,9 +53,16 @@ final class EagerEncoder {
 
   /** The last layer's hidden states of every packed token, [tokens, hidden]. */
   Var hiddenStates(PackedSequences batch) {
+    int mark = tape.mark();
     Var hidden = adapter.embeddingOutput(hooks, embeddings(batch));
+    tape.releaseSince(mark, hidden);
     for (int layer = 0; layer < architecture.numHiddenLayers(); layer++) {
-      hidden = transformerLayer(layer, hidden, batch);
+      // a layer's intermediates are needed by its own ops alone: what backward reads stays
+      mark = tape.mark();
+      Var output = transformerLayer(layer, hidden, batch);
+      tape.releaseSince(mark, output);
+      tape.release(hidden);
+      hidden = output;
     }
     return hidden;
   }
@@ -75,8 +82,7 @@ final class EagerEncoder {
 
   /** As {@link Encoder#mlmLogits}, from {@link #mlmTransform}'s result: [rows, vocabulary]. */
   Var mlmLogits(Var transformed) {
-    return tape.addBias(
-        tape.mmul(transformed, frozen(WORD_EMBEDDINGS, 0), true), frozen(MLM_OUTPUT_BIAS, 0));
+    return tape.denseTransposed(transformed, frozen(WORD_EMBEDDINGS, 0), frozen(MLM_OUTPUT_BIAS, 0));
   }
 
   private Var embeddings(PackedSequences batch) {
@@ -86,7 +92,7 @@ final class EagerEncoder {
         Nd4j.pullRows(weights.get(WORD_EMBEDDINGS, 0), 1, batch.ids())
             .addi(Nd4j.pullRows(weights.get(POSITION_EMBEDDINGS, 0), 1, positions))
             .addiRowVector(weights.get(TOKEN_TYPE_EMBEDDINGS, 0).getRow(0));
-    return layerNorm(tape.constant(summed), EMBEDDING_NORM_GAIN, EMBEDDING_NORM_BIAS, 0);
+    return layerNorm(tape.input(summed), EMBEDDING_NORM_GAIN, EMBEDDING_NORM_BIAS, 0);
   }
 
   private Var transformerLayer(int layer, Var input, PackedSequences batch) {

@@ -24,9 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * parameters, in the same flattened layout, as the SameDiff runtime, so networks, checkpoints and
  * parameter averaging do not know which one runs.
  *
- * <p>The forward pass's values live in DL4J's activations workspace, which holds until the
- * iteration's backward pass is done and is reused by the next iteration: no per-step allocation
- * once its size is learnt.
+ * <p>The tape's arrays live outside DL4J's workspaces: a workspace frees nothing until its cycle
+ * ends, so every temporary of the pass would add to the peak, and the tape frees each array as
+ * soon as nothing needs it. Only the layer's output and input gradient go in DL4J's workspaces.
  */
 final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   private static final long serialVersionUID = 1L;
@@ -49,8 +49,10 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
     EncoderLayer config = layerConf();
+    closeTape();
     batch = PackedSequences.of(input, maskArray);
-    try (MemoryWorkspace activations = workspaceMgr.notifyScopeBorrowed(ArrayType.ACTIVATIONS)) {
+    // the tape frees its arrays itself, as soon as nothing needs them: none go in a workspace
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       tape = new Tape(training);
       onTape = new LinkedHashMap<>();
       parameters.forEach((name, value) -> onTape.put(name, tape.parameter(value)));
@@ -64,7 +66,21 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
             case MLM_LOGITS -> encoder.mlmLogits(encoder.mlmTransform(states));
           };
     }
-    return unpack(output.value(), workspaceMgr);
+    INDArray sequences = unpack(output.value(), workspaceMgr);
+    tape.releaseSince(0, null);
+    if (!training) {
+      closeTape();
+    }
+    return sequences;
+  }
+
+  private void closeTape() {
+    if (tape != null) {
+      tape.close();
+      tape = null;
+      onTape = null;
+      output = null;
+    }
   }
 
   /** Packed rows [tokens, size] as DL4J's [batch, size, length], zero at padding. */
@@ -90,25 +106,25 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(true);
-    INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
-    for (int s = 0; s < batch.offsets().length; s++) {
-      packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
-    }
-    tape.backward(output, packed);
     Gradient gradient = new DefaultGradient();
-    onTape.forEach(
-        (name, parameter) -> {
-          INDArray view = gradients.get(name);
-          if (parameter.gradient() == null) {
-            view.assign(0);
-          } else {
-            view.assign(parameter.gradient());
-          }
-          gradient.gradientForVariable().put(name, view);
-        });
-    tape = null;
-    onTape = null;
-    output = null;
+    try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
+      for (int s = 0; s < batch.offsets().length; s++) {
+        packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
+      }
+      tape.backward(output, packed);
+      onTape.forEach(
+          (name, parameter) -> {
+            INDArray view = gradients.get(name);
+            if (parameter.gradient() == null) {
+              view.assign(0);
+            } else {
+              view.assign(parameter.gradient());
+            }
+            gradient.gradientForVariable().put(name, view);
+          });
+      closeTape();
+    }
     // token ids have no gradient
     INDArray inputGradient = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape());
     return Pair.of(gradient, inputGradient);

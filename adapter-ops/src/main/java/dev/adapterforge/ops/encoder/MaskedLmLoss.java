@@ -3,6 +3,7 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.nd4j.common.primitives.Pair;
@@ -11,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -24,6 +26,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>The embeddings come from {@link FrozenWeightsCache}, by the identity this configuration
  * carries, like {@link EncoderLayer}'s weights.
+ *
+ * <p>DL4J asks for the gradient, then for the score of the same batch: the score the gradient's
+ * pass computed answers the second call, so the vocabulary projection runs once per step.
  */
 public final class MaskedLmLoss implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -32,13 +37,39 @@ public final class MaskedLmLoss implements ILossFunction {
   @JsonProperty private String checkpointSha256;
   @JsonProperty private ModelArchitecture architecture;
 
+  /** The last gradient pass's batch (its rows, targets and a checksum of its states) and score. */
+  @JsonIgnore private transient Scored lastScored;
+
+  private record Scored(int[] rows, int[] targets, double statesSum, double score) {
+    boolean isOf(int[] otherRows, int[] otherTargets, double otherStatesSum) {
+      return Arrays.equals(rows, otherRows) && Arrays.equals(targets, otherTargets) && statesSum == otherStatesSum;
+    }
+  }
+
+  /** Whether every row is projected (Hugging Face's cost), not only the masked ones. */
+  @JsonProperty private boolean everyPosition;
+
   /** For JSON deserialization only. */
   private MaskedLmLoss() {}
 
   public MaskedLmLoss(BaseModel model) {
+    this(model, false);
+  }
+
+  private MaskedLmLoss(BaseModel model, boolean everyPosition) {
     this.baseModel = model.id();
     this.checkpointSha256 = model.checkpointSha256();
     this.architecture = model.architecture();
+    this.everyPosition = everyPosition;
+  }
+
+  /**
+   * The same loss computed as Hugging Face's BertForMaskedLM does: logits at every position,
+   * padding included, and the backward projection over every row (zero where no label is), for
+   * comparisons. Like the masked form, it builds no one-hot array.
+   */
+  public static MaskedLmLoss atEveryPosition(BaseModel model) {
+    return new MaskedLmLoss(model, true);
   }
 
   /** The rows the mask selects, or every row without one. */
@@ -58,10 +89,21 @@ public final class MaskedLmLoss implements ILossFunction {
 
   /** The selected rows' probabilities over the vocabulary, [rows, vocabulary]. */
   private INDArray probabilities(INDArray rows, FrozenWeights weights) {
+    // Nd4j.gemm hands the transpose to BLAS; INDArray.mmul would copy the embeddings into 'f' order
     INDArray logits =
-        rows.mmul(weights.get(EncoderTensor.WORD_EMBEDDINGS, 0).transpose())
+        Nd4j.gemm(rows, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, true)
             .addiRowVector(weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0));
     return Transforms.softmax(logits, false);
+  }
+
+  /** The rows projected onto the vocabulary: the masked ones, or all. */
+  private INDArray projected(INDArray states, int[] maskedRows) {
+    return everyPosition ? states : states.getRows(maskedRows);
+  }
+
+  /** Where the i-th masked row is among the projected ones. */
+  private int projectedRow(int[] maskedRows, int i) {
+    return everyPosition ? maskedRows[i] : i;
   }
 
   private FrozenWeights weights(INDArray states) {
@@ -83,19 +125,23 @@ public final class MaskedLmLoss implements ILossFunction {
     if (rows.length == 0) {
       return scores;
     }
-    INDArray probabilities = probabilities(states.getRows(rows), weights(states));
+    INDArray probabilities = probabilities(projected(states, rows), weights(states));
     int[] targets = targets(labels, rows);
     for (int i = 0; i < rows.length; i++) {
-      scores.putScalar(rows[i], 0, -Math.log(probabilities.getDouble(i, targets[i])));
+      scores.putScalar(rows[i], 0, -Math.log(probabilities.getDouble(projectedRow(rows, i), targets[i])));
     }
     return scores;
   }
 
   @Override
   public double computeScore(INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
-    INDArray scores = computeScoreArray(labels, states, activation, mask);
-    double sum = scores.sumNumber().doubleValue();
-    return average ? sum / scores.size(0) : sum;
+    Scored scored = lastScored;
+    int[] rows = maskedRows(states, mask);
+    double sum =
+        scored != null && scored.isOf(rows, targets(labels, rows), states.sumNumber().doubleValue())
+            ? scored.score()
+            : computeScoreArray(labels, states, activation, mask).sumNumber().doubleValue();
+    return average ? sum / states.size(0) : sum;
   }
 
   /** d(loss)/d(states): (softmax − one-hot(target)) · E at the selected rows, zero elsewhere. */
@@ -107,23 +153,36 @@ public final class MaskedLmLoss implements ILossFunction {
   @Override
   public Pair<Double, INDArray> computeGradientAndScore(
       INDArray labels, INDArray states, IActivation activation, INDArray mask, boolean average) {
-    INDArray gradient = Nd4j.zeros(states.dataType(), states.shape());
     int[] rows = maskedRows(states, mask);
     if (rows.length == 0) {
-      return Pair.of(0.0, gradient);
+      return Pair.of(0.0, Nd4j.zeros(states.dataType(), states.shape()));
     }
+    INDArray gradient;
     FrozenWeights weights = weights(states);
-    INDArray probabilities = probabilities(states.getRows(rows), weights);
+    INDArray probabilities = probabilities(projected(states, rows), weights);
     int[] targets = targets(labels, rows);
     double score = 0;
     for (int i = 0; i < rows.length; i++) {
-      score -= Math.log(probabilities.getDouble(i, targets[i]));
-      probabilities.putScalar(i, targets[i], probabilities.getDouble(i, targets[i]) - 1);
+      int row = projectedRow(rows, i);
+      score -= Math.log(probabilities.getDouble(row, targets[i]));
+      probabilities.putScalar(row, targets[i], probabilities.getDouble(row, targets[i]) - 1);
     }
-    INDArray rowGradients = probabilities.mmul(weights.get(EncoderTensor.WORD_EMBEDDINGS, 0));
-    for (int i = 0; i < rows.length; i++) {
-      gradient.putRow(rows[i], rowGradients.getRow(i));
+    if (everyPosition) {
+      // unlabelled rows pass no gradient, but are projected back all the same
+      INDArray labelled = Nd4j.zeros(states.dataType(), states.size(0), 1);
+      for (int row : rows) {
+        labelled.putScalar(row, 0, 1);
+      }
+      probabilities.muliColumnVector(labelled);
+      gradient = Nd4j.gemm(probabilities, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, false);
+    } else {
+      gradient = Nd4j.zeros(states.dataType(), states.shape());
+      INDArray rowGradients = Nd4j.gemm(probabilities, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, false);
+      for (int i = 0; i < rows.length; i++) {
+        gradient.putRow(rows[i], rowGradients.getRow(i));
+      }
     }
+    lastScored = new Scored(rows, targets, states.sumNumber().doubleValue(), score);
     return Pair.of(average ? score / states.size(0) : score, gradient);
   }
 
@@ -134,6 +193,6 @@ public final class MaskedLmLoss implements ILossFunction {
 
   @Override
   public String toString() {
-    return name() + "(" + baseModel + ")";
+    return name() + "(" + baseModel + (everyPosition ? ", every position" : "") + ")";
   }
 }

@@ -3,7 +3,10 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.model.HiddenActivation;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -17,26 +20,51 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Values are [rows, columns] matrices, rows being tokens. Values are never written to after
  * they are made, so operations may share them.
+ *
+ * <p>Memory is freed as soon as nothing needs it, not when the garbage collector gets to it: the
+ * tape works outside ND4J workspaces and closes every array it made once the forward pass has
+ * {@link #release released} it and every backward step that reads it has run. A step keeps only
+ * what its backward reads (a frozen dense layer, for one, keeps nothing), so the training peak is
+ * the frozen weights plus those saved arrays, not every intermediate of the pass.
  */
-public final class Tape {
+public final class Tape implements AutoCloseable {
   private static final double SQRT_2 = Math.sqrt(2);
   private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
   private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
   private static final double GELU_TANH_CUBIC = 0.044715;
+  private static final Var[] NOTHING_READ = {};
 
   /** A value on the tape and, once backward reaches it, the loss's gradient with respect to it. */
   public static final class Var {
-    private final INDArray value;
+    private INDArray value;
+    private final long[] shape;
+    private final DataType dataType;
     private final boolean needsGradient;
+    /** Made by the tape, which frees it; constants and parameters belong to the caller. */
+    private final boolean owned;
     private INDArray gradient;
-    private Runnable backward;
+    private Backward backward;
+    private Var[] reads = NOTHING_READ;
+    private INDArray[] saved;
+    /** Recorded steps, not yet run backward, that read this value. */
+    private int readers;
+    private boolean released;
 
-    private Var(INDArray value, boolean needsGradient) {
+    private Var(INDArray value, boolean needsGradient, boolean owned) {
       this.value = value;
+      this.shape = value.shape();
+      this.dataType = value.dataType();
       this.needsGradient = needsGradient;
+      this.owned = owned;
     }
 
+    /**
+     * @throws IllegalStateException once the tape has freed it
+     */
     public INDArray value() {
+      if (value == null) {
+        throw new IllegalStateException("the tape has released this value");
+      }
       return value;
     }
 
@@ -51,7 +79,18 @@ public final class Tape {
     }
   }
 
+  /**
+   * A recorded step's backward: adds to its inputs' gradients, given its output's, which it owns:
+   * it frees it or hands it on as an input's gradient (saving a copy).
+   */
+  @FunctionalInterface
+  private interface Backward {
+    void run(INDArray gradient);
+  }
+
   private final List<Var> recorded = new ArrayList<>();
+  private final List<Var> owned = new ArrayList<>();
+  private final List<Var> parameters = new ArrayList<>();
   private final boolean recording;
 
   /**
@@ -62,211 +101,291 @@ public final class Tape {
     this.recording = recording;
   }
 
-  /** A value no gradient is wanted for: a frozen weight, an input. */
+  /** A value no gradient is wanted for and the caller keeps: a frozen weight. */
   public Var constant(INDArray value) {
-    return new Var(value, false);
+    return new Var(value, false, false);
+  }
+
+  /** A value no gradient is wanted for that the tape frees once released: an input. */
+  public Var input(INDArray value) {
+    Var input = new Var(value, false, true);
+    owned.add(input);
+    return input;
   }
 
   /** A trainable tensor, whose {@link Var#gradient} backward sets. Without recording, a constant. */
   public Var parameter(INDArray value) {
-    return new Var(value, recording);
+    Var parameter = new Var(value, recording, false);
+    parameters.add(parameter);
+    return parameter;
   }
 
-  private Var result(INDArray value, boolean needsGradient, Runnable backward) {
-    Var result = new Var(value, recording && needsGradient);
+  /**
+   * @param reads the inputs whose values {@code backward} reads
+   * @param saved arrays only {@code backward} reads, freed after it
+   */
+  private Var result(INDArray value, boolean needsGradient, Backward backward, Var[] reads, INDArray... saved) {
+    Var result = new Var(value, recording && needsGradient, true);
+    owned.add(result);
     if (result.needsGradient) {
       result.backward = backward;
+      result.reads = reads;
+      result.saved = saved;
+      for (Var read : reads) {
+        read.readers++;
+      }
       recorded.add(result);
+    } else {
+      free(saved);
     }
     return result;
   }
 
-  /** Adds {@code gradient} to {@code target}'s; {@code owned}: a fresh array nothing else holds. */
+  /** How many values the tape has made: a mark for {@link #releaseSince}. */
+  public int mark() {
+    return owned.size();
+  }
+
+  /**
+   * Tells the tape that the forward pass needs no value made since {@code mark} but {@code keep}
+   * (null: none): each is freed now, or after the last backward step that reads it.
+   */
+  public void releaseSince(int mark, Var keep) {
+    for (Var var : owned.subList(mark, owned.size())) {
+      if (var != keep) {
+        release(var);
+      }
+    }
+  }
+
+  /** Tells the tape that the forward pass no longer needs {@code var}'s value. */
+  public void release(Var var) {
+    if (var.owned && !var.released) {
+      var.released = true;
+      freeIfUnused(var);
+    }
+  }
+
+  private static void freeIfUnused(Var var) {
+    if (var.released && var.readers == 0 && var.value != null) {
+      free(var.value);
+      var.value = null;
+    }
+  }
+
+  /** Closes arrays that own their buffer; a view's buffer belongs to the array it views. */
+  private static void free(INDArray... arrays) {
+    if (arrays != null) {
+      for (INDArray array : arrays) {
+        if (array != null && array.closeable()) {
+          array.close();
+        }
+      }
+    }
+  }
+
+  /** Adds {@code gradient} to {@code target}'s; {@code owned}: a fresh array the tape may keep or free. */
   private static void accumulate(Var target, INDArray gradient, boolean owned) {
     if (!target.needsGradient) {
-      return;
-    }
-    if (target.gradient == null) {
+      if (owned) {
+        free(gradient);
+      }
+    } else if (target.gradient == null) {
       target.gradient = owned ? gradient : gradient.dup();
     } else {
       target.gradient.addi(gradient);
+      if (owned) {
+        free(gradient);
+      }
     }
   }
 
   /** Adds op(a)·op(b) to {@code target}'s gradient, in place where it already has one. */
-  private static void accumulateProduct(
-      Var target, INDArray a, INDArray b, boolean transposeA, boolean transposeB, double alpha) {
+  private static void accumulateProduct(Var target, INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
     if (!target.needsGradient) {
       return;
     }
     if (target.gradient == null) {
       target.gradient = Nd4j.gemm(a, b, transposeA, transposeB);
-      if (alpha != 1) {
-        target.gradient.muli(alpha);
-      }
     } else {
-      Nd4j.gemm(a, b, target.gradient, transposeA, transposeB, alpha, 1);
+      Nd4j.gemm(a, b, target.gradient, transposeA, transposeB, 1, 1);
     }
   }
 
   /** The gradient of {@code target}, allocated as zeros if nothing reached it yet. */
   private static INDArray gradientOf(Var target) {
     if (target.gradient == null) {
-      target.gradient = Nd4j.zeros(target.value.dataType(), target.value.shape());
+      target.gradient = Nd4j.zeros(target.dataType, target.shape);
     }
     return target.gradient;
   }
 
   /** a · b, or a · bᵀ. */
   public Var mmul(Var a, Var b, boolean transposeB) {
-    INDArray value = Nd4j.gemm(a.value, b.value, false, transposeB);
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            value,
-            a.needsGradient || b.needsGradient,
-            () -> {
-              INDArray g = out[0].gradient;
-              accumulateProduct(a, g, b.value, false, !transposeB, 1);
-              if (transposeB) {
-                accumulateProduct(b, g, a.value, true, false, 1);
-              } else {
-                accumulateProduct(b, a.value, g, true, false, 1);
-              }
-            });
-    return out[0];
-  }
-
-  /** x + bias in every row; bias is [columns] or [1, columns]. */
-  public Var addBias(Var x, Var bias) {
-    INDArray value = x.value.addRowVector(bias.value);
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            value,
-            x.needsGradient || bias.needsGradient,
-            () -> {
-              INDArray g = out[0].gradient;
-              accumulate(x, g, false);
-              accumulate(bias, g.sum(0).reshape(bias.value.shape()), true);
-            });
-    return out[0];
+    return linear(a, b, null, transposeB);
   }
 
   /** x · W + b: a dense layer. */
   public Var dense(Var x, Var weight, Var bias) {
-    return addBias(mmul(x, weight, false), bias);
+    return linear(x, weight, bias, false);
+  }
+
+  /** x · Wᵀ + b: a dense layer whose weight is stored [out, in], as tied output embeddings are. */
+  public Var denseTransposed(Var x, Var weight, Var bias) {
+    return linear(x, weight, bias, true);
+  }
+
+  /** x · op(W) (+ b): one GEMM, the bias added in place; backward reads W for dx and x for dW. */
+  private Var linear(Var x, Var weight, Var bias, boolean transposeWeight) {
+    INDArray value = Nd4j.gemm(x.value, weight.value, false, transposeWeight);
+    if (bias != null) {
+      value.addiRowVector(bias.value);
+    }
+    boolean biasLearns = bias != null && bias.needsGradient;
+    List<Var> reads = new ArrayList<>(2);
+    if (x.needsGradient) {
+      reads.add(weight);
+    }
+    if (weight.needsGradient) {
+      reads.add(x);
+    }
+    return result(
+        value,
+        x.needsGradient || weight.needsGradient || biasLearns,
+        g -> {
+          accumulateProduct(x, g, weight.value, false, !transposeWeight);
+          if (transposeWeight) {
+            accumulateProduct(weight, g, x.value, true, false);
+          } else {
+            accumulateProduct(weight, x.value, g, true, false);
+          }
+          if (biasLearns) {
+            accumulate(bias, g.sum(0).reshape(bias.shape), true);
+          }
+          free(g);
+        },
+        reads.toArray(NOTHING_READ));
   }
 
   public Var add(Var a, Var b) {
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            a.value.add(b.value),
-            a.needsGradient || b.needsGradient,
-            () -> {
-              accumulate(a, out[0].gradient, false);
-              accumulate(b, out[0].gradient, false);
-            });
-    return out[0];
+    return result(
+        a.value.add(b.value),
+        a.needsGradient || b.needsGradient,
+        g -> {
+          accumulate(a, g, false);
+          accumulate(b, g, true);
+        },
+        NOTHING_READ);
   }
 
   public Var sub(Var a, Var b) {
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            a.value.sub(b.value),
-            a.needsGradient || b.needsGradient,
-            () -> {
-              accumulate(a, out[0].gradient, false);
-              accumulate(b, out[0].gradient.neg(), true);
-            });
-    return out[0];
+    return result(
+        a.value.sub(b.value),
+        a.needsGradient || b.needsGradient,
+        g -> {
+          if (b.needsGradient) {
+            accumulate(b, g.neg(), true);
+          }
+          accumulate(a, g, true);
+        },
+        NOTHING_READ);
   }
 
   public Var scale(Var x, double factor) {
-    Var[] out = new Var[1];
-    out[0] =
-        result(x.value.mul(factor), x.needsGradient, () -> accumulate(x, out[0].gradient.mul(factor), true));
-    return out[0];
+    return result(x.value.mul(factor), x.needsGradient, g -> accumulate(x, g.muli(factor), true), NOTHING_READ);
   }
 
   /** Columns [from, to) of x. */
   public Var columns(Var x, long from, long to) {
-    INDArray value = x.value.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup();
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            value,
-            x.needsGradient,
-            () -> gradientOf(x).get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).addi(out[0].gradient));
-    return out[0];
+    return result(
+        x.value.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).dup(),
+        x.needsGradient,
+        g -> {
+          gradientOf(x).get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).addi(g);
+          free(g);
+        },
+        NOTHING_READ);
   }
 
   /** [a | b]: the columns of a, then those of b. */
   public Var concatColumns(Var a, Var b) {
-    long split = a.value.size(1);
-    long width = split + b.value.size(1);
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            Nd4j.hstack(a.value, b.value),
-            a.needsGradient || b.needsGradient,
-            () -> {
-              INDArray g = out[0].gradient;
-              accumulate(a, g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, split)).dup(), true);
-              accumulate(b, g.get(NDArrayIndex.all(), NDArrayIndex.interval(split, width)).dup(), true);
-            });
-    return out[0];
+    long split = a.shape[1];
+    long width = split + b.shape[1];
+    return result(
+        Nd4j.hstack(a.value, b.value),
+        a.needsGradient || b.needsGradient,
+        g -> {
+          accumulate(a, g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, split)), false);
+          accumulate(b, g.get(NDArrayIndex.all(), NDArrayIndex.interval(split, width)), false);
+          free(g);
+        },
+        NOTHING_READ);
   }
 
   /**
    * LayerNorm over each row with a frozen gain and bias and the biased variance, as
-   * torch.nn.LayerNorm.
+   * torch.nn.LayerNorm. Backward reads the normalised rows and their inverse deviations only.
    */
   public Var layerNorm(Var x, INDArray gain, INDArray bias, double epsilon) {
-    INDArray centred = x.value.subColumnVector(x.value.mean(true, 1));
-    INDArray inverseDeviation =
-        Transforms.pow(centred.mul(centred).mean(true, 1).addi(epsilon), -0.5, false);
+    INDArray mean = x.value.mean(true, 1);
+    INDArray centred = x.value.subColumnVector(mean);
+    INDArray squares = centred.mul(centred);
+    INDArray inverseDeviation = Transforms.pow(squares.mean(true, 1).addi(epsilon), -0.5, false);
+    free(mean, squares);
     INDArray normalised = centred.muliColumnVector(inverseDeviation);
     INDArray value = normalised.mulRowVector(gain).addiRowVector(bias);
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            value,
-            x.needsGradient,
-            () -> {
-              // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
-              INDArray scaled = out[0].gradient.mulRowVector(gain);
-              INDArray projection = scaled.mul(normalised).mean(true, 1);
-              INDArray dx =
-                  scaled
-                      .subiColumnVector(scaled.mean(true, 1))
-                      .subi(normalised.mulColumnVector(projection))
-                      .muliColumnVector(inverseDeviation);
-              accumulate(x, dx, true);
-            });
-    return out[0];
+    return result(
+        value,
+        x.needsGradient,
+        g -> {
+          // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
+          INDArray scaled = g.muliRowVector(gain);
+          INDArray product = scaled.mul(normalised);
+          INDArray projection = product.mean(true, 1);
+          INDArray scaledMean = scaled.mean(true, 1);
+          INDArray correction = normalised.mulColumnVector(projection);
+          INDArray dx =
+              scaled.subiColumnVector(scaledMean).subi(correction).muliColumnVector(inverseDeviation);
+          free(product, projection, scaledMean, correction);
+          accumulate(x, dx, true);
+        },
+        NOTHING_READ,
+        normalised,
+        inverseDeviation);
   }
 
-  /** An element-wise activation and its derivative. */
+  /**
+   * An element-wise activation. Its derivative is computed here, while x is at hand, and saved for
+   * backward in place of x.
+   */
   public Var activation(HiddenActivation activation, Var x) {
     INDArray in = x.value;
-    INDArray value =
-        switch (activation) {
-          case GELU_ERF -> erf(in.div(SQRT_2)).addi(1).muli(in).muli(0.5);
-          case GELU_TANH -> geluTanhInner(in).addi(1).muli(in).muli(0.5);
-          case RELU -> Transforms.relu(in, true);
-          case TANH -> Transforms.tanh(in, true);
-          case SWISH -> Transforms.sigmoid(in, true).muli(in);
-        };
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            value,
-            x.needsGradient,
-            () -> accumulate(x, derivative(activation, in, value).muli(out[0].gradient), true));
-    return out[0];
+    boolean differentiate = recording && x.needsGradient;
+    INDArray derivative = null;
+    INDArray value;
+    if (activation == HiddenActivation.GELU_ERF) {
+      // x·Φ(x), and Φ(x) + x·φ(x), from one erf
+      INDArray cdf = erf(in.div(SQRT_2)).addi(1).muli(0.5);
+      value = cdf.mul(in);
+      if (differentiate) {
+        derivative = Transforms.exp(in.mul(in).muli(-0.5), false).muli(INV_SQRT_2PI).muli(in).addi(cdf);
+      }
+      free(cdf);
+    } else {
+      value =
+          switch (activation) {
+            case GELU_TANH -> geluTanhInner(in).addi(1).muli(in).muli(0.5);
+            case RELU -> Transforms.relu(in, true);
+            case TANH -> Transforms.tanh(in, true);
+            case SWISH -> Transforms.sigmoid(in, true).muli(in);
+            case GELU_ERF -> throw new AssertionError();
+          };
+      if (differentiate) {
+        derivative = derivative(activation, in, value);
+      }
+    }
+    INDArray slope = derivative;
+    return result(value, x.needsGradient, g -> accumulate(x, g.muli(slope), true), NOTHING_READ, slope);
   }
 
   /** erf of x, in place. */
@@ -279,29 +398,28 @@ public final class Tape {
     return Transforms.tanh(x.mul(x).muli(GELU_TANH_CUBIC).addi(1).muli(x).muli(SQRT_2_OVER_PI), false);
   }
 
-  /** f'(x), a fresh array, given x and f(x). */
+  /** f'(x), a fresh array, given x and f(x); GELU_ERF's is {@link #activation}'s. */
   private static INDArray derivative(HiddenActivation activation, INDArray x, INDArray y) {
     return switch (activation) {
-      // Φ(x) + x·φ(x)
-      case GELU_ERF ->
-          erf(x.div(SQRT_2))
-              .addi(1)
-              .muli(0.5)
-              .addi(Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI).muli(x));
       // ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
       case GELU_TANH -> {
         INDArray t = geluTanhInner(x);
         INDArray slope = x.mul(x).muli(3 * GELU_TANH_CUBIC).addi(1).muli(SQRT_2_OVER_PI);
         INDArray tail = t.mul(t).rsubi(1).muli(slope).muli(x).muli(0.5);
-        yield t.addi(1).muli(0.5).addi(tail);
+        INDArray derivative = t.addi(1).muli(0.5).addi(tail);
+        free(slope, tail);
+        yield derivative;
       }
       case RELU -> Transforms.step(x, true);
       case TANH -> y.mul(y).rsubi(1);
       // σ(x)(1 + x(1 − σ(x)))
       case SWISH -> {
         INDArray sigmoid = Transforms.sigmoid(x, true);
-        yield sigmoid.rsub(1).muli(x).addi(1).muli(sigmoid);
+        INDArray derivative = sigmoid.rsub(1).muli(x).addi(1).muli(sigmoid);
+        free(sigmoid);
+        yield derivative;
       }
+      case GELU_ERF -> throw new AssertionError("computed with the value");
     };
   }
 
@@ -309,103 +427,132 @@ public final class Tape {
    * Multi-head self-attention of packed sequences with no padding: rows [offsets[s], offsets[s] +
    * lengths[s]) of q, k and v are sequence s's queries, keys and values, [tokens, hidden], and a
    * token attends to its own sequence's tokens only. Returns the heads' contexts, merged.
+   *
+   * <p>Each head's GEMMs read and write strided blocks of the [tokens, hidden] matrices in place
+   * (BLAS takes the row stride as the leading dimension), so heads are never split into copies.
+   * Backward reads q, k, v and the probabilities.
    */
   public Var attention(Var q, Var k, Var v, int[] offsets, int[] lengths, int heads) {
-    long hidden = q.value.size(1);
-    long headSize = hidden / heads;
+    long headSize = q.shape[1] / heads;
     double scale = 1 / Math.sqrt(headSize);
-    INDArray context = Nd4j.createUninitialized(q.value.dataType(), q.value.shape());
-    INDArray[][] saved = new INDArray[offsets.length][];
+    INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
+    INDArray[] probabilities = new INDArray[offsets.length];
     for (int s = 0; s < offsets.length; s++) {
-      INDArray queries = splitHeads(q.value, offsets[s], lengths[s], heads);
-      INDArray keys = splitHeads(k.value, offsets[s], lengths[s], heads);
-      INDArray values = splitHeads(v.value, offsets[s], lengths[s], heads);
-      INDArray probabilities = Nd4j.createUninitialized(q.value.dataType(), heads, lengths[s], lengths[s]);
-      INDArray contexts = Nd4j.createUninitialized(q.value.dataType(), heads, lengths[s], headSize);
+      int length = lengths[s];
+      probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, length, length);
       for (int h = 0; h < heads; h++) {
-        Nd4j.gemm(queries.slice(h), keys.slice(h), probabilities.slice(h), false, true, scale, 0);
+        gemmInto(
+            block(q.value, offsets[s], length, h, headSize),
+            block(k.value, offsets[s], length, h, headSize),
+            probabilities[s].slice(h), false, true, scale);
       }
-      Transforms.softmax(probabilities.reshape((long) heads * lengths[s], lengths[s]), false);
+      Transforms.softmax(probabilities[s].reshape((long) heads * length, length), false);
       for (int h = 0; h < heads; h++) {
-        Nd4j.gemm(probabilities.slice(h), values.slice(h), contexts.slice(h), false, false, 1, 0);
+        gemmInto(
+            probabilities[s].slice(h),
+            block(v.value, offsets[s], length, h, headSize),
+            block(context, offsets[s], length, h, headSize), false, false, 1);
       }
-      rows(context, offsets[s], lengths[s]).assign(contexts.permute(1, 0, 2).reshape(lengths[s], hidden));
-      saved[s] = new INDArray[] {queries, keys, values, probabilities};
     }
-    Var[] out = new Var[1];
-    out[0] =
-        result(
-            context,
-            q.needsGradient || k.needsGradient || v.needsGradient,
-            () -> {
-              for (int s = 0; s < offsets.length; s++) {
-                attentionBackward(out[0].gradient, q, k, v, saved[s], offsets[s], lengths[s], heads, scale);
-              }
-            });
-    return out[0];
+    return result(
+        context,
+        q.needsGradient || k.needsGradient || v.needsGradient,
+        g -> attentionBackward(g, q, k, v, probabilities, offsets, lengths, scale),
+        new Var[] {q, k, v},
+        probabilities);
   }
 
   private static void attentionBackward(
-      INDArray gradient, Var q, Var k, Var v, INDArray[] saved, int offset, int length, int heads, double scale) {
-    INDArray queries = saved[0];
-    INDArray keys = saved[1];
-    INDArray values = saved[2];
-    INDArray probabilities = saved[3];
-    INDArray contexts = splitHeads(gradient, offset, length, heads);
-    INDArray dProbabilities = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
-    INDArray dValues = Nd4j.createUninitialized(gradient.dataType(), values.shape());
-    for (int h = 0; h < heads; h++) {
-      Nd4j.gemm(contexts.slice(h), values.slice(h), dProbabilities.slice(h), false, true, 1, 0);
-      Nd4j.gemm(probabilities.slice(h), contexts.slice(h), dValues.slice(h), true, false, 1, 0);
+      INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] offsets, int[] lengths, double scale) {
+    long heads = probabilities[0].size(0);
+    long headSize = q.shape[1] / heads;
+    // every (sequence, head) block of dq, dk and dv is written once, so none needs zeroing
+    INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
+    INDArray dk = Nd4j.createUninitialized(k.dataType, k.shape);
+    INDArray dv = Nd4j.createUninitialized(v.dataType, v.shape);
+    for (int s = 0; s < offsets.length; s++) {
+      int offset = offsets[s];
+      int length = lengths[s];
+      INDArray dProbabilities = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
+      for (int h = 0; h < heads; h++) {
+        INDArray dContext = block(gradient, offset, length, h, headSize);
+        gemmInto(dContext, block(v.value, offset, length, h, headSize), dProbabilities.slice(h), false, true, 1);
+        gemmInto(probabilities[s].slice(h), dContext, block(dv, offset, length, h, headSize), true, false, 1);
+      }
+      // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
+      INDArray dScores = dProbabilities.reshape(heads * length, length);
+      INDArray rowsP = probabilities[s].reshape(heads * length, length);
+      INDArray products = dScores.mul(rowsP);
+      INDArray sums = products.sum(true, 1);
+      dScores.subiColumnVector(sums).muli(rowsP);
+      for (int h = 0; h < heads; h++) {
+        INDArray dScore = dProbabilities.slice(h);
+        gemmInto(dScore, block(k.value, offset, length, h, headSize), block(dq, offset, length, h, headSize), false, false, scale);
+        gemmInto(dScore, block(q.value, offset, length, h, headSize), block(dk, offset, length, h, headSize), true, false, scale);
+      }
+      free(dProbabilities, products, sums);
     }
-    // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
-    INDArray dScores = dProbabilities.reshape((long) heads * length, length);
-    INDArray rowsP = probabilities.reshape((long) heads * length, length);
-    dScores.subiColumnVector(dScores.mul(rowsP).sum(true, 1)).muli(rowsP);
-    INDArray dQueries = Nd4j.createUninitialized(gradient.dataType(), queries.shape());
-    INDArray dKeys = Nd4j.createUninitialized(gradient.dataType(), keys.shape());
-    for (int h = 0; h < heads; h++) {
-      Nd4j.gemm(dProbabilities.slice(h), keys.slice(h), dQueries.slice(h), false, false, scale, 0);
-      Nd4j.gemm(dProbabilities.slice(h), queries.slice(h), dKeys.slice(h), true, false, scale, 0);
-    }
-    addMerged(q, dQueries, offset, length);
-    addMerged(k, dKeys, offset, length);
-    addMerged(v, dValues, offset, length);
-  }
-
-  /** Rows [offset, offset + length) of x, [length, hidden], as [heads, length, head size]. */
-  private static INDArray splitHeads(INDArray x, int offset, int length, int heads) {
-    return rows(x, offset, length).reshape('c', length, heads, x.size(1) / heads).permute(1, 0, 2).dup('c');
-  }
-
-  private static INDArray rows(INDArray x, int offset, int length) {
-    return x.get(NDArrayIndex.interval(offset, offset + length), NDArrayIndex.all());
-  }
-
-  private static void addMerged(Var target, INDArray perHead, int offset, int length) {
-    if (target.needsGradient) {
-      long hidden = target.value.size(1);
-      rows(gradientOf(target), offset, length)
-          .addi(perHead.permute(1, 0, 2).reshape(length, hidden));
-    }
+    accumulate(q, dq, true);
+    accumulate(k, dk, true);
+    accumulate(v, dv, true);
+    free(gradient);
   }
 
   /**
-   * Runs every recorded step backward from {@code output}, whose gradient is {@code gradient},
-   * leaving each parameter's gradient in its {@link Var}.
+   * c = alpha · op(a) · op(b), c possibly a strided block of a larger matrix: ND4J's matmul passes
+   * its row stride to BLAS as the leading dimension ({@link Nd4j#gemm} refuses views as c).
+   */
+  private static void gemmInto(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha) {
+    Nd4j.exec(new Mmul(a, b, c, alpha, 0, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
+  }
+
+  /** Head h's columns of sequence rows [offset, offset + length) of x: a strided view, no copy. */
+  private static INDArray block(INDArray x, int offset, int length, long head, long headSize) {
+    return x.get(
+        NDArrayIndex.interval(offset, offset + length),
+        NDArrayIndex.interval(head * headSize, (head + 1) * headSize));
+  }
+
+  /**
+   * Runs every recorded step backward from {@code output}, whose gradient is {@code gradient} (the
+   * tape frees it), leaving each parameter's gradient in its {@link Var} until {@link #close}.
    */
   public void backward(Var output, INDArray gradient) {
     if (!output.needsGradient) {
+      free(gradient);
       return;
     }
     output.gradient = gradient;
     for (int i = recorded.size() - 1; i >= 0; i--) {
       Var var = recorded.get(i);
       if (var.gradient != null) {
-        var.backward.run();
+        INDArray owned = var.gradient;
         var.gradient = null;
+        var.backward.run(owned);
+      }
+      free(var.saved);
+      var.saved = null;
+      for (Var read : var.reads) {
+        read.readers--;
+        freeIfUnused(read);
       }
     }
     recorded.clear();
+  }
+
+  /** Frees everything the tape still holds: values, saved arrays, gradients, parameters' gradients included. */
+  @Override
+  public void close() {
+    for (Var var : owned) {
+      free(var.gradient, var.value);
+      free(var.saved);
+      var.value = null;
+    }
+    for (Var parameter : parameters) {
+      free(parameter.gradient);
+      parameter.gradient = null;
+    }
+    recorded.clear();
+    owned.clear();
   }
 }

@@ -25,7 +25,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,7 +163,8 @@ public final class MlmTrainer {
     MASKED,
     /**
      * At every position, then a softmax cross-entropy over the masked ones, as Hugging Face's
-     * BertForMaskedLM computes it (non-masked labels ignored); for comparisons only.
+     * BertForMaskedLM computes it (non-masked labels ignored): {@link
+     * MaskedLmLoss#atEveryPosition}; for comparisons only.
      */
     ALL
   }
@@ -183,13 +183,8 @@ public final class MlmTrainer {
    * masked positions as label mask).
    */
   public static ComputationGraph network(BaseModel model, Adapter adapter, double learningRate, long seed, Head head) {
-    EncoderLayer.Output output = head == Head.MASKED ? EncoderLayer.Output.MLM_TRANSFORMED : EncoderLayer.Output.MLM_LOGITS;
-    RnnLossLayer loss =
-        head == Head.MASKED
-            ? new RnnLossLayer.Builder().lossFunction(new MaskedLmLoss(model)).activation(Activation.IDENTITY).build()
-            // the batch holds target ids, not a one-hot [batch, vocabulary, length] array (though
-            // LossSparseMCXENT builds a one-hot [tokens, vocabulary] array internally on each call)
-            : new RnnLossLayer.Builder().lossFunction(new LossSparseMCXENT()).activation(Activation.SOFTMAX).build();
+    MaskedLmLoss lossFunction = head == Head.MASKED ? new MaskedLmLoss(model) : MaskedLmLoss.atEveryPosition(model);
+    RnnLossLayer loss = new RnnLossLayer.Builder().lossFunction(lossFunction).activation(Activation.IDENTITY).build();
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
@@ -199,7 +194,7 @@ public final class MlmTrainer {
                 .graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1))
-                .addLayer("encoder", new EncoderLayer(model, output, adapter), "ids")
+                .addLayer("encoder", new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter), "ids")
                 .addLayer("mlm", loss, "encoder")
                 .setOutputs("mlm")
                 .build());

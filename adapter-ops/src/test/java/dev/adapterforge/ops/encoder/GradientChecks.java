@@ -80,9 +80,13 @@ public final class GradientChecks {
   }
 
   static ComputationGraph maskedLmLossGraph(BaseModel model, EncoderAdapter adapter) {
+    return maskedLmLossGraph(model, adapter, new MaskedLmLoss(model));
+  }
+
+  static ComputationGraph maskedLmLossGraph(BaseModel model, EncoderAdapter adapter, MaskedLmLoss loss) {
     return graph(
         new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter),
-        new RnnLossLayer.Builder().lossFunction(new MaskedLmLoss(model)).activation(Activation.IDENTITY).build());
+        new RnnLossLayer.Builder().lossFunction(loss).activation(Activation.IDENTITY).build());
   }
 
   /** {@link #batch()} with each target as its id, [batch, 1, length], as {@link MaskedLmLoss} reads it. */

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -46,10 +48,12 @@ class MaskedLmLossTest {
     assertTrue(GradientChecks.passesWithMaskedLmLoss(model, new HookProbe(2, 4)));
   }
 
-  @Test
-  void givesTheStraightforwardPathsLossAndGradients() {
+  @ParameterizedTest(name = "every position: {0}")
+  @ValueSource(booleans = {false, true})
+  void givesTheStraightforwardPathsLossAndGradients(boolean everyPosition) {
     ComputationGraph reference = GradientChecks.graph(new EncoderLayer(model, EncoderLayer.Output.MLM_LOGITS, new HookProbe(2, 4)));
-    ComputationGraph cheap = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    MaskedLmLoss loss = everyPosition ? MaskedLmLoss.atEveryPosition(model) : new MaskedLmLoss(model);
+    ComputationGraph cheap = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4), loss);
     cheap.setParams(reference.params().add(Nd4j.randn(DataType.DOUBLE, reference.params().shape()).muli(0.1)));
     reference.setParams(cheap.params());
 
@@ -61,6 +65,23 @@ class MaskedLmLossTest {
     assertEquals(referenceScore, cheapScore, 1e-4 * referenceScore);
     double relative = cheapGradient.sub(referenceGradient).norm2Number().doubleValue() / referenceGradient.norm2Number().doubleValue();
     assertTrue(relative < 1e-4, "relative gradient difference " + relative);
+  }
+
+  /** The gradient pass's score answers DL4J's score call for that batch, and only for it. */
+  @Test
+  void scoresAnotherBatchAfresh() {
+    ComputationGraph trained = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    MultiDataSet batch = GradientChecks.targetIdBatch();
+    double score = scoreAndGradient(trained, batch);
+    assertEquals(score, trained.score(batch), 1e-12 * score);
+
+    // the same rows and targets, other states
+    trained.setParams(trained.params().add(0.1));
+    ComputationGraph fresh = GradientChecks.maskedLmLossGraph(model, new HookProbe(2, 4));
+    fresh.setParams(trained.params());
+    double expected = fresh.score(batch);
+    assertTrue(Math.abs(expected - score) > 1e-6, "the parameters change the score");
+    assertEquals(expected, trained.score(batch), 1e-12 * expected);
   }
 
   private static double scoreAndGradient(ComputationGraph graph, MultiDataSet batch) {

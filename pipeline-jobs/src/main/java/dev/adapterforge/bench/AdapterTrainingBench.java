@@ -115,13 +115,20 @@ public final class AdapterTrainingBench implements Callable<Integer> {
     return 0;
   }
 
-  /** The reference paper's configurations; lt_sft keeps 1% of the targeted weights' entries. */
   private AdapterConfig defaults(AdapterMethod method) {
+    return referenceConfig(method, steps);
+  }
+
+  /**
+   * The reference paper's configuration of {@code method}; lt_sft keeps 1% of the targeted weights'
+   * entries and takes {@code ltSftSteps} steps in each phase.
+   */
+  static AdapterConfig referenceConfig(AdapterMethod method, int ltSftSteps) {
     return switch (method) {
       case SEQ_BN -> BottleneckConfig.DEFAULT;
       case SEQ_BN_INV -> InvertibleConfig.DEFAULT;
       case LORA -> LoraConfig.DEFAULT;
-      case LT_SFT -> new SparseConfig(SparseConfig.DEFAULT.targets(), 0.01, 0, steps, steps);
+      case LT_SFT -> new SparseConfig(SparseConfig.DEFAULT.targets(), 0.01, 0, ltSftSteps, ltSftSteps);
     };
   }
 

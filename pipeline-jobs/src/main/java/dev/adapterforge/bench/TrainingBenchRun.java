@@ -2,9 +2,6 @@ package dev.adapterforge.bench;
 
 import dev.adapterforge.ops.adapters.AdapterConfig;
 import dev.adapterforge.ops.adapters.AdapterMethod;
-import dev.adapterforge.ops.adapters.bottleneck.BottleneckConfig;
-import dev.adapterforge.ops.adapters.invertible.InvertibleConfig;
-import dev.adapterforge.ops.adapters.lora.LoraConfig;
 import dev.adapterforge.ops.encoder.EncoderLayer;
 import dev.adapterforge.ops.encoder.RandomBertFolder;
 import dev.adapterforge.ops.mlm.MaskedSequence;
@@ -43,12 +40,10 @@ final class TrainingBenchRun {
 
   /** The methods the baseline has, with the reference paper's settings. */
   static AdapterConfig config(AdapterMethod method) {
-    return switch (method) {
-      case SEQ_BN -> BottleneckConfig.DEFAULT;
-      case SEQ_BN_INV -> InvertibleConfig.DEFAULT;
-      case LORA -> LoraConfig.DEFAULT;
-      case LT_SFT -> throw new IllegalArgumentException("lt_sft has no PyTorch baseline and is not benchmarked");
-    };
+    if (method == AdapterMethod.LT_SFT) {
+      throw new IllegalArgumentException("lt_sft has no PyTorch baseline and is not benchmarked");
+    }
+    return AdapterTrainingBench.referenceConfig(method, 0);
   }
 
   /** Trains {@code warmup + steps} steps and returns the figures, as the child's JSON line carries them. */

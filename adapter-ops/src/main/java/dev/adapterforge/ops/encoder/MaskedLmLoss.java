@@ -121,13 +121,17 @@ public final class MaskedLmLoss implements ILossFunction {
 
   @Override
   public INDArray computeScoreArray(INDArray labels, INDArray states, IActivation activation, INDArray mask) {
-    INDArray scores = Nd4j.zeros(states.dataType(), states.size(0), 1);
     int[] rows = maskedRows(states, mask);
+    return scoreArray(states, rows, targets(labels, rows));
+  }
+
+  /** Per row, the cross-entropy of its target at the masked rows, zero elsewhere: [rows, 1]. */
+  private INDArray scoreArray(INDArray states, int[] rows, int[] targets) {
+    INDArray scores = Nd4j.zeros(states.dataType(), states.size(0), 1);
     if (rows.length == 0) {
       return scores;
     }
     INDArray probabilities = probabilities(projected(states, rows), weights(states));
-    int[] targets = targets(labels, rows);
     for (int i = 0; i < rows.length; i++) {
       scores.putScalar(rows[i], 0, -Math.log(probabilities.getDouble(projectedRow(rows, i), targets[i])));
     }
@@ -139,10 +143,11 @@ public final class MaskedLmLoss implements ILossFunction {
     Scored scored = lastScored;
     lastScored = null;
     int[] rows = maskedRows(states, mask);
+    int[] targets = targets(labels, rows);
     double sum =
-        scored != null && scored.isOf(rows, targets(labels, rows))
+        scored != null && scored.isOf(rows, targets)
             ? scored.score()
-            : computeScoreArray(labels, states, activation, mask).sumNumber().doubleValue();
+            : scoreArray(states, rows, targets).sumNumber().doubleValue();
     return average ? sum / states.size(0) : sum;
   }
 
@@ -159,7 +164,6 @@ public final class MaskedLmLoss implements ILossFunction {
     if (rows.length == 0) {
       return Pair.of(0.0, Nd4j.zeros(states.dataType(), states.shape()));
     }
-    INDArray gradient;
     FrozenWeights weights = weights(states);
     INDArray probabilities = probabilities(projected(states, rows), weights);
     int[] targets = targets(labels, rows);
@@ -176,16 +180,20 @@ public final class MaskedLmLoss implements ILossFunction {
         labelled.putScalar(row, 0, 1);
       }
       probabilities.muliColumnVector(labelled);
-      gradient = Nd4j.gemm(probabilities, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, false);
-    } else {
-      gradient = Nd4j.zeros(states.dataType(), states.shape());
-      INDArray rowGradients = Nd4j.gemm(probabilities, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, false);
-      for (int i = 0; i < rows.length; i++) {
-        gradient.putRow(rows[i], rowGradients.getRow(i));
-      }
     }
+    INDArray projectedGradient = Nd4j.gemm(probabilities, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, false);
+    INDArray gradient = everyPosition ? projectedGradient : scattered(projectedGradient, rows, states);
     lastScored = new Scored(rows, targets, score);
     return Pair.of(average ? score / states.size(0) : score, gradient);
+  }
+
+  /** The masked rows' gradients at their rows of a zero array shaped like {@code states}. */
+  private static INDArray scattered(INDArray rowGradients, int[] rows, INDArray states) {
+    INDArray gradient = Nd4j.zeros(states.dataType(), states.shape());
+    for (int i = 0; i < rows.length; i++) {
+      gradient.putRow(rows[i], rowGradients.getRow(i));
+    }
+    return gradient;
   }
 
   @Override

@@ -359,33 +359,33 @@ public final class Tape implements AutoCloseable {
    * backward in place of x.
    */
   public Var activation(HiddenActivation activation, Var x) {
-    INDArray in = x.value;
-    boolean differentiate = recording && x.needsGradient;
-    INDArray derivative = null;
-    INDArray value;
+    Activated activated = activate(activation, x.value, recording && x.needsGradient);
+    INDArray slope = activated.derivative();
+    return result(activated.value(), x.needsGradient, g -> accumulate(x, g.muli(slope), true), NOTHING_READ, slope);
+  }
+
+  /** f(x) and, if asked for, f'(x) (else null), both fresh arrays. */
+  private record Activated(INDArray value, INDArray derivative) {}
+
+  private static Activated activate(HiddenActivation activation, INDArray x, boolean differentiate) {
     if (activation == HiddenActivation.GELU_ERF) {
       // x·Φ(x), and Φ(x) + x·φ(x), from one erf
-      INDArray cdf = erf(in.div(SQRT_2)).addi(1).muli(0.5);
-      value = cdf.mul(in);
-      if (differentiate) {
-        derivative = Transforms.exp(in.mul(in).muli(-0.5), false).muli(INV_SQRT_2PI).muli(in).addi(cdf);
-      }
+      INDArray cdf = erf(x.div(SQRT_2)).addi(1).muli(0.5);
+      INDArray value = cdf.mul(x);
+      INDArray derivative =
+          differentiate ? Transforms.exp(x.mul(x).muli(-0.5), false).muli(INV_SQRT_2PI).muli(x).addi(cdf) : null;
       free(cdf);
-    } else {
-      value =
-          switch (activation) {
-            case GELU_TANH -> geluTanhInner(in).addi(1).muli(in).muli(0.5);
-            case RELU -> Transforms.relu(in, true);
-            case TANH -> Transforms.tanh(in, true);
-            case SWISH -> Transforms.sigmoid(in, true).muli(in);
-            case GELU_ERF -> throw new AssertionError();
-          };
-      if (differentiate) {
-        derivative = derivative(activation, in, value);
-      }
+      return new Activated(value, derivative);
     }
-    INDArray slope = derivative;
-    return result(value, x.needsGradient, g -> accumulate(x, g.muli(slope), true), NOTHING_READ, slope);
+    INDArray value =
+        switch (activation) {
+          case GELU_TANH -> geluTanhInner(x).addi(1).muli(x).muli(0.5);
+          case RELU -> Transforms.relu(x, true);
+          case TANH -> Transforms.tanh(x, true);
+          case SWISH -> Transforms.sigmoid(x, true).muli(x);
+          case GELU_ERF -> throw new AssertionError("computed above");
+        };
+    return new Activated(value, differentiate ? derivative(activation, x, value) : null);
   }
 
   /** erf of x, in place. */
@@ -398,7 +398,7 @@ public final class Tape implements AutoCloseable {
     return Transforms.tanh(x.mul(x).muli(GELU_TANH_CUBIC).addi(1).muli(x).muli(SQRT_2_OVER_PI), false);
   }
 
-  /** f'(x), a fresh array, given x and f(x); GELU_ERF's is {@link #activation}'s. */
+  /** f'(x), a fresh array, given x and f(x); GELU_ERF's is {@link #activate}'s. */
   private static INDArray derivative(HiddenActivation activation, INDArray x, INDArray y) {
     return switch (activation) {
       // ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)

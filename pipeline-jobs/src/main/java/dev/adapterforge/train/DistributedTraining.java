@@ -217,13 +217,24 @@ final class DistributedTraining {
     return new Outcome(artifact, settings.steps(), initialLoss, bestLoss, trainedTokens / Math.max(trainingSeconds, 1e-9));
   }
 
-  /** What one averaging round did. */
+  /**
+   * What one averaging round did.
+   *
+   * @param averagingSeconds the part of the round's time the mean worker was not training
+   */
   private record Round(
-      double trainLoss, double seconds, long tokens, long slots, long bytesBroadcast, long bytesAggregated) {
+      double trainLoss,
+      double seconds,
+      double averagingSeconds,
+      long tokens,
+      long slots,
+      long bytesBroadcast,
+      long bytesAggregated) {
 
     TrainingLog.Round row(long step, double validationLoss) {
       return new TrainingLog.Round(
-          step, trainLoss, validationLoss, tokens / seconds, bytesBroadcast, bytesAggregated, Math.round(seconds * 1000));
+          step, trainLoss, validationLoss, tokens / seconds, bytesBroadcast, bytesAggregated,
+          Math.round(seconds * 1000), Math.round(averagingSeconds * 1000));
     }
   }
 
@@ -257,17 +268,22 @@ final class DistributedTraining {
     long bytes = (network.numParams() + network.getUpdater().getStateViewArray().length()) * Float.BYTES;
     // DL4J's score sums a sequence's masked tokens: per masked token, as the validation loss is
     double loss = sparkNetwork.getScore() * counters.sequences().value() / Math.max(1, counters.masked().value());
-    return new Round(loss, seconds, counters.tokens().value(), counters.slots().value(), bytes, workers * bytes);
+    double trainingSeconds = counters.trainingNanos().value() / 1e9 / workers;
+    return new Round(
+        loss, seconds, Math.max(0, seconds - trainingSeconds), counters.tokens().value(), counters.slots().value(),
+        bytes, workers * bytes);
   }
 
   private void logRound(String name, Round round, long index, long rounds, long step, double validationLoss, double eta) {
     LOG.info(
-        "{} round {}/{} step {}/{}: loss {}{}, {} tokens/s, padding {}%, {} KB broadcast, {} KB aggregated, ETA {} s",
+        "{} round {}/{} step {}/{}: loss {}{}, {} tokens/s, padding {}%, {} KB broadcast, {} KB aggregated,"
+            + " round {} ms of which averaging {} ms, ETA {} s",
         name, index, rounds, step, settings.steps(), String.format("%.4f", round.trainLoss()),
         Double.isNaN(validationLoss) ? "" : String.format(", validation loss %.4f", validationLoss),
         String.format("%.0f", round.tokens() / round.seconds()),
         String.format("%.1f", 100.0 * (1 - (double) round.tokens() / Math.max(1, round.slots()))),
-        round.bytesBroadcast() / 1000, round.bytesAggregated() / 1000, Math.round(eta));
+        round.bytesBroadcast() / 1000, round.bytesAggregated() / 1000, Math.round(round.seconds() * 1000),
+        Math.round(round.averagingSeconds() * 1000), Math.round(eta));
   }
 
   /**

@@ -25,7 +25,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  */
 public final class TrainingLog {
   static final String HEADER =
-      "step,train_loss,validation_loss,tokens_per_s,bytes_broadcast,bytes_aggregated,round_ms";
+      "step,train_loss,validation_loss,tokens_per_s,bytes_broadcast,bytes_aggregated,round_ms,averaging_ms";
 
   /**
    * One averaging round.
@@ -35,6 +35,9 @@ public final class TrainingLog {
    * @param bytesBroadcast parameter and updater bytes sent to the workers this round
    * @param bytesAggregated parameter and updater bytes collected from the workers this round
    * @param roundMillis wall time of the round: batches made, trained on every worker, averaged
+   * @param averagingMillis the part of it the mean worker was not training: parameters broadcast,
+   *     the worker's network set up, results collected and averaged, waiting for a slower worker;
+   *     -1 in a log written before this was measured
    */
   public record Round(
       long step,
@@ -43,19 +46,21 @@ public final class TrainingLog {
       double tokensPerSecond,
       long bytesBroadcast,
       long bytesAggregated,
-      long roundMillis) {
+      long roundMillis,
+      long averagingMillis) {
 
     String csv() {
       return String.format(
           Locale.ROOT,
-          "%d,%.6f,%s,%.1f,%d,%d,%d",
+          "%d,%.6f,%s,%.1f,%d,%d,%d,%s",
           step,
           trainLoss,
           Double.isNaN(validationLoss) ? "" : String.format(Locale.ROOT, "%.6f", validationLoss),
           tokensPerSecond,
           bytesBroadcast,
           bytesAggregated,
-          roundMillis);
+          roundMillis,
+          averagingMillis < 0 ? "" : Long.toString(averagingMillis));
     }
 
     static Round parse(String line) {
@@ -67,7 +72,8 @@ public final class TrainingLog {
           Double.parseDouble(f[3]),
           Long.parseLong(f[4]),
           Long.parseLong(f[5]),
-          Long.parseLong(f[6]));
+          Long.parseLong(f[6]),
+          f.length < 8 || f[7].isEmpty() ? -1 : Long.parseLong(f[7]));
     }
   }
 

@@ -17,7 +17,7 @@ class TrainingLogTest {
   @TempDir Path dir;
 
   private static TrainingLog.Round round(long step, double validation) {
-    return new TrainingLog.Round(step, 5.0 - step / 10.0, validation, 1234.5, 4_000, 8_000, 12);
+    return new TrainingLog.Round(step, 5.0 - step / 10.0, validation, 1234.5, 4_000, 8_000, 12, 3);
   }
 
   @Test
@@ -31,8 +31,8 @@ class TrainingLogTest {
     assertEquals(
         List.of(
             TrainingLog.HEADER,
-            "2,4.800000,,1234.5,4000,8000,12",
-            "4,4.600000,4.200000,1234.5,4000,8000,12"),
+            "2,4.800000,,1234.5,4000,8000,12,3",
+            "4,4.600000,4.200000,1234.5,4000,8000,12,3"),
         Files.readAllLines(csv));
     BufferedImage curve = ImageIO.read(png.toFile());
     assertEquals(800, curve.getWidth());
@@ -55,5 +55,22 @@ class TrainingLogTest {
     resumed.append(round(3, Double.NaN));
     assertEquals(4, Files.readAllLines(csv).size());
     assertTrue(Files.size(png) > 0);
+  }
+
+  @Test
+  void resumesALogWrittenBeforeAveragingTimeWasRecorded() throws IOException {
+    Path csv = dir.resolve("log.csv");
+    Files.write(
+        csv,
+        List.of(
+            "step,train_loss,validation_loss,tokens_per_s,bytes_broadcast,bytes_aggregated,round_ms",
+            "5,4.500000,4.100000,1000.0,4000,8000,20"));
+
+    TrainingLog resumed = TrainingLog.resume(csv, dir.resolve("curve.png"), "t", 5);
+    assertEquals(List.of(new TrainingLog.Round(5, 4.5, 4.1, 1000.0, 4_000, 8_000, 20, -1)), resumed.rounds());
+    resumed.append(round(10, Double.NaN));
+    assertEquals(
+        List.of(TrainingLog.HEADER, "5,4.500000,4.100000,1000.0,4000,8000,20,", "10,4.000000,,1234.5,4000,8000,12,3"),
+        Files.readAllLines(csv));
   }
 }

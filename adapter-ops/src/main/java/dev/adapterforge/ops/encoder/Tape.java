@@ -428,31 +428,23 @@ public final class Tape implements AutoCloseable {
    * lengths[s]) of q, k and v are sequence s's queries, keys and values, [tokens, hidden], and a
    * token attends to its own sequence's tokens only. Returns the heads' contexts, merged.
    *
-   * <p>Each head's GEMMs read and write strided blocks of the [tokens, hidden] matrices in place
-   * (BLAS takes the row stride as the leading dimension), so heads are never split into copies.
-   * Backward reads q, k, v and the probabilities.
+   * <p>A sequence's heads go through each product as one batched GEMM on [heads, length, head size]
+   * strided views of the [tokens, hidden] matrices, so heads are never split into copies and each
+   * product is one native call per sequence, not one per head. Backward reads q, k, v and the
+   * probabilities.
    */
   public Var attention(Var q, Var k, Var v, int[] offsets, int[] lengths, int heads) {
-    long headSize = q.shape[1] / heads;
-    double scale = 1 / Math.sqrt(headSize);
+    double scale = 1 / Math.sqrt(q.shape[1] / heads);
     INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
     INDArray[] probabilities = new INDArray[offsets.length];
     for (int s = 0; s < offsets.length; s++) {
       int length = lengths[s];
       probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, length, length);
-      for (int h = 0; h < heads; h++) {
-        gemmInto(
-            block(q.value, offsets[s], length, h, headSize),
-            block(k.value, offsets[s], length, h, headSize),
-            probabilities[s].slice(h), false, true, scale);
-      }
+      gemmInto(byHead(q.value, offsets[s], length, heads), byHead(k.value, offsets[s], length, heads),
+          probabilities[s], false, true, scale);
       Transforms.softmax(probabilities[s].reshape((long) heads * length, length), false);
-      for (int h = 0; h < heads; h++) {
-        gemmInto(
-            probabilities[s].slice(h),
-            block(v.value, offsets[s], length, h, headSize),
-            block(context, offsets[s], length, h, headSize), false, false, 1);
-      }
+      gemmInto(probabilities[s], byHead(v.value, offsets[s], length, heads),
+          byHead(context, offsets[s], length, heads), false, false, 1);
     }
     return result(
         context,
@@ -464,32 +456,26 @@ public final class Tape implements AutoCloseable {
 
   private static void attentionBackward(
       INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] offsets, int[] lengths, double scale) {
-    long heads = probabilities[0].size(0);
-    long headSize = q.shape[1] / heads;
-    // every (sequence, head) block of dq, dk and dv is written once, so none needs zeroing
+    int heads = (int) probabilities[0].size(0);
+    // every sequence's rows of dq, dk and dv are written once, so none needs zeroing
     INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
     INDArray dk = Nd4j.createUninitialized(k.dataType, k.shape);
     INDArray dv = Nd4j.createUninitialized(v.dataType, v.shape);
     for (int s = 0; s < offsets.length; s++) {
       int offset = offsets[s];
       int length = lengths[s];
+      INDArray dContext = byHead(gradient, offset, length, heads);
       INDArray dProbabilities = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
-      for (int h = 0; h < heads; h++) {
-        INDArray dContext = block(gradient, offset, length, h, headSize);
-        gemmInto(dContext, block(v.value, offset, length, h, headSize), dProbabilities.slice(h), false, true, 1);
-        gemmInto(probabilities[s].slice(h), dContext, block(dv, offset, length, h, headSize), true, false, 1);
-      }
+      gemmInto(dContext, byHead(v.value, offset, length, heads), dProbabilities, false, true, 1);
+      gemmInto(probabilities[s], dContext, byHead(dv, offset, length, heads), true, false, 1);
       // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
-      INDArray dScores = dProbabilities.reshape(heads * length, length);
-      INDArray rowsP = probabilities[s].reshape(heads * length, length);
+      INDArray dScores = dProbabilities.reshape((long) heads * length, length);
+      INDArray rowsP = probabilities[s].reshape((long) heads * length, length);
       INDArray products = dScores.mul(rowsP);
       INDArray sums = products.sum(true, 1);
       dScores.subiColumnVector(sums).muli(rowsP);
-      for (int h = 0; h < heads; h++) {
-        INDArray dScore = dProbabilities.slice(h);
-        gemmInto(dScore, block(k.value, offset, length, h, headSize), block(dq, offset, length, h, headSize), false, false, scale);
-        gemmInto(dScore, block(q.value, offset, length, h, headSize), block(dk, offset, length, h, headSize), true, false, scale);
-      }
+      gemmInto(dProbabilities, byHead(k.value, offset, length, heads), byHead(dq, offset, length, heads), false, false, scale);
+      gemmInto(dProbabilities, byHead(q.value, offset, length, heads), byHead(dk, offset, length, heads), true, false, scale);
       free(dProbabilities, products, sums);
     }
     accumulate(q, dq, true);
@@ -499,18 +485,27 @@ public final class Tape implements AutoCloseable {
   }
 
   /**
-   * c = alpha · op(a) · op(b), c possibly a strided block of a larger matrix: ND4J's matmul passes
-   * its row stride to BLAS as the leading dimension ({@link Nd4j#gemm} refuses views as c).
+   * c = alpha · op(a) · op(b), batched over the leading dimension of rank-3 arrays; c may be a
+   * strided view: ND4J's matmul passes its strides to BLAS ({@link Nd4j#gemm} refuses views as c).
    */
   private static void gemmInto(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha) {
     Nd4j.exec(new Mmul(a, b, c, alpha, 0, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
   }
 
-  /** Head h's columns of sequence rows [offset, offset + length) of x: a strided view, no copy. */
-  private static INDArray block(INDArray x, int offset, int length, long head, long headSize) {
-    return x.get(
-        NDArrayIndex.interval(offset, offset + length),
-        NDArrayIndex.interval(head * headSize, (head + 1) * headSize));
+  /**
+   * Rows [offset, offset + length) of a [tokens, hidden] matrix as [heads, length, head size]: head
+   * h's columns are slice h. A strided view of the same buffer, no copy.
+   */
+  private static INDArray byHead(INDArray x, int offset, int length, int heads) {
+    long headSize = x.size(1) / heads;
+    long rowStride = x.stride(0);
+    long columnStride = x.stride(1);
+    return Nd4j.create(
+        x.data(),
+        new long[] {heads, length, headSize},
+        new long[] {headSize * columnStride, rowStride, columnStride},
+        x.offset() + offset * rowStride,
+        'c');
   }
 
   /**

@@ -167,7 +167,7 @@ final class DistributedTraining {
         "{}: {} trainable parameters on {} workers, validation loss {} before training",
         name, network.numParams(), workersWithData, String.format("%.4f", initialLoss));
 
-    SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, network, master());
+    SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, network, master(counters));
     long rounds = (settings.steps() + settings.averagingFrequency() - 1) / settings.averagingFrequency();
     long trainedTokens = 0;
     double trainingSeconds = 0;
@@ -220,7 +220,8 @@ final class DistributedTraining {
   /**
    * What one averaging round did.
    *
-   * @param averagingSeconds the part of the round's time the mean worker was not training
+   * @param averagingSeconds the part of the round's time the mean worker spent outside training
+   *     steps ({@link FitTimer}): what parameter averaging costs
    */
   private record Round(
       double trainLoss,
@@ -238,7 +239,7 @@ final class DistributedTraining {
     }
   }
 
-  private ParameterAveragingTrainingMaster master() {
+  private ParameterAveragingTrainingMaster master(RoundCounters counters) {
     return new ParameterAveragingTrainingMaster.Builder(settings.batchSizePerWorker())
         .batchSizePerWorker(settings.batchSizePerWorker())
         .averagingFrequency(settings.averagingFrequency())
@@ -248,6 +249,7 @@ final class DistributedTraining {
         .repartionData(Repartition.Never)
         .saveUpdater(true)
         .rngSeed(settings.seed())
+        .trainingHooks(new FitTimer(counters.fitNanos()))
         .build();
   }
 
@@ -268,7 +270,7 @@ final class DistributedTraining {
     long bytes = (network.numParams() + network.getUpdater().getStateViewArray().length()) * Float.BYTES;
     // DL4J's score sums a sequence's masked tokens: per masked token, as the validation loss is
     double loss = sparkNetwork.getScore() * counters.sequences().value() / Math.max(1, counters.masked().value());
-    double trainingSeconds = counters.trainingNanos().value() / 1e9 / workers;
+    double trainingSeconds = counters.fitNanos().value() / 1e9 / workers;
     return new Round(
         loss, seconds, Math.max(0, seconds - trainingSeconds), counters.tokens().value(), counters.slots().value(),
         bytes, workers * bytes);
@@ -299,7 +301,7 @@ final class DistributedTraining {
       String name = artifact.getFileName() + " phase 1";
       ComputationGraph dense =
           MlmTrainer.network(model, sparse.create(model.architecture()), settings.learningRate(), settings.seed());
-      SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, dense, master());
+      SparkComputationGraph sparkNetwork = new SparkComputationGraph(context, dense, master(counters));
       TrainingLog log =
           TrainingLog.create(
               runDirectory.resolve("phase1_training_log.csv"), runDirectory.resolve("phase1_training_curve.png"), name);

@@ -7,10 +7,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.util.LongAccumulator;
-import org.apache.spark.util.TaskCompletionListener;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
@@ -33,7 +31,6 @@ final class RoundBatches implements Function2<Integer, Iterator<int[]>, Iterator
   private final LongAccumulator paddedSlots;
   private final LongAccumulator sequences;
   private final LongAccumulator masked;
-  private final LongAccumulator trainingNanos;
 
   RoundBatches(
       long seed, long round, int batches, int batchSize, double mlmProbability, SpecialTokens special,
@@ -49,7 +46,6 @@ final class RoundBatches implements Function2<Integer, Iterator<int[]>, Iterator
     this.paddedSlots = counters.slots();
     this.sequences = counters.sequences();
     this.masked = counters.masked();
-    this.trainingNanos = counters.trainingNanos();
   }
 
   @Override
@@ -72,33 +68,6 @@ final class RoundBatches implements Function2<Integer, Iterator<int[]>, Iterator
     paddedSlots.add(source.tokenSlots());
     masked.add(source.maskedTokens());
     round.forEach(batch -> sequences.add(batch.getFeatures(0).size(0)));
-    return timedFromFirstBatch(round.iterator());
-  }
-
-  /**
-   * The batches, counting the worker's training time: from when DL4J's worker takes the first
-   * batch (its network is set up by then) to the end of the task (the last step trained, the
-   * result handed to the aggregation). The rest of the round is parameter averaging's own cost.
-   */
-  private Iterator<MultiDataSet> timedFromFirstBatch(Iterator<MultiDataSet> batches) {
-    TaskContext task = TaskContext.get();
-    return new Iterator<>() {
-      private boolean started;
-
-      @Override
-      public boolean hasNext() {
-        return batches.hasNext();
-      }
-
-      @Override
-      public MultiDataSet next() {
-        if (!started && task != null) {
-          started = true;
-          long start = System.nanoTime();
-          task.addTaskCompletionListener((TaskCompletionListener) done -> trainingNanos.add(System.nanoTime() - start));
-        }
-        return batches.next();
-      }
-    };
+    return round.iterator();
   }
 }

@@ -5,15 +5,15 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * What the workers' batches of one round held, and how long the workers trained on them (summed
- * over workers), counted by Spark accumulators.
+ * What the workers' batches of one round held, and how long the workers spent in training steps
+ * (summed over workers, {@link FitTimer}), counted by Spark accumulators.
  */
 record RoundCounters(
     LongAccumulator tokens,
     LongAccumulator slots,
     LongAccumulator sequences,
     LongAccumulator masked,
-    LongAccumulator trainingNanos)
+    LongAccumulator fitNanos)
     implements Serializable {
 
   static RoundCounters register(SparkContext spark) {
@@ -22,7 +22,7 @@ record RoundCounters(
         spark.longAccumulator("token slots"),
         spark.longAccumulator("sequences"),
         spark.longAccumulator("masked tokens"),
-        spark.longAccumulator("worker training ns"));
+        spark.longAccumulator("workers' fit ns"));
   }
 
   void reset() {
@@ -30,6 +30,6 @@ record RoundCounters(
     slots.reset();
     sequences.reset();
     masked.reset();
-    trainingNanos.reset();
+    fitNanos.reset();
   }
 }

@@ -35,9 +35,9 @@ public final class TrainingLog {
    * @param bytesBroadcast parameter and updater bytes sent to the workers this round
    * @param bytesAggregated parameter and updater bytes collected from the workers this round
    * @param roundMillis wall time of the round: batches made, trained on every worker, averaged
-   * @param averagingMillis the part of it the mean worker was not training: parameters broadcast,
-   *     the worker's network set up, results collected and averaged, waiting for a slower worker;
-   *     -1 in a log written before this was measured
+   * @param averagingMillis the part of it the mean worker spent outside training steps: batches
+   *     made, parameters broadcast, the worker's network set up, results collected and averaged,
+   *     waiting for a slower worker; -1 in a log written before this was measured
    */
   public record Round(
       long step,

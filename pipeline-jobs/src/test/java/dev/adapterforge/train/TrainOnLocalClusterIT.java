@@ -75,14 +75,19 @@ class TrainOnLocalClusterIT extends SparkTestBase {
     assertEquals(5, rows.size(), "a header and one row per round: " + rows);
     // lora r=4 on query and value of 2 layers of width 8: 2 x 2 x (8x4 + 4x8) = 256 parameters,
     // sent with Adam's two moments as float: 3 x 256 x 4 bytes out, and back from each of 2 workers
+    long roundsMillis = 0;
+    long averagingMillis = 0;
     for (String row : rows.subList(1, rows.size())) {
       String[] fields = row.split(",");
       assertEquals(3072, Long.parseLong(fields[4]), row);
       assertEquals(2 * 3072, Long.parseLong(fields[5]), row);
-      // the workers' training is timed on the executors: what is left of the round is averaging's
-      long averaging = Long.parseLong(fields[7]);
-      assertTrue(averaging >= 0 && averaging < Long.parseLong(fields[6]), "averaging within the round: " + row);
+      roundsMillis += Long.parseLong(fields[6]);
+      averagingMillis += Long.parseLong(fields[7]);
     }
+    // the workers' steps are timed on the executors, and the rest of the rounds is averaging's
+    assertTrue(
+        averagingMillis >= 0 && averagingMillis < 0.9 * roundsMillis,
+        "training steps take a share of the rounds: " + rows);
     LoadedAdapter adapter = AdapterArtifact.read(output.resolve("xx-lora"), model);
     double before = adapter.lineage().metrics().get("mlm_loss_before");
     double after = adapter.lineage().metrics().get("mlm_loss");

@@ -90,11 +90,13 @@ public final class MaskedLmLoss implements ILossFunction {
 
   /** The selected rows' probabilities over the vocabulary, [rows, vocabulary]. */
   private INDArray probabilities(INDArray rows, FrozenWeights weights) {
-    // Nd4j.gemm hands the transpose to BLAS; INDArray.mmul would copy the embeddings into 'f' order
-    INDArray logits =
-        Nd4j.gemm(rows, weights.get(EncoderTensor.WORD_EMBEDDINGS, 0), false, true)
-            .addiRowVector(weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0));
-    return Transforms.softmax(logits, false);
+    INDArray embeddings = weights.get(EncoderTensor.WORD_EMBEDDINGS, 0);
+    // row-major whatever the rows' order, so the softmax walks contiguous rows (in 'f' order, as
+    // DL4J's 2-D view of [batch, hidden, length] states gives it, it ran ~25x slower); Nd4j.gemm hands
+    // the transpose to BLAS, where INDArray.mmul would copy the embeddings into 'f' order
+    INDArray logits = Nd4j.createUninitialized(rows.dataType(), new long[] {rows.size(0), embeddings.size(0)}, 'c');
+    Nd4j.gemm(rows, embeddings, logits, false, true, 1, 0);
+    return Transforms.softmax(logits.addiRowVector(weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0)), false);
   }
 
   /** The rows projected onto the vocabulary: the masked ones, or all. */

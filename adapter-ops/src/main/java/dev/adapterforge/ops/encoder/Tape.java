@@ -485,8 +485,8 @@ public final class Tape implements AutoCloseable {
   }
 
   /**
-   * c = alpha · op(a) · op(b), batched over the leading dimension of rank-3 arrays; c may be a
-   * strided view: ND4J's matmul passes its strides to BLAS ({@link Nd4j#gemm} refuses views as c).
+   * c = alpha · op(a) · op(b), batched over the leading dimension of rank-3 arrays; any of them
+   * may be a strided view ({@link Nd4j#gemm} refuses views as c).
    */
   private static void gemmInto(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha) {
     Nd4j.exec(new Mmul(a, b, c, alpha, 0, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));

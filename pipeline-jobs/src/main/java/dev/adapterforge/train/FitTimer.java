@@ -24,21 +24,29 @@ final class FitTimer implements TrainingHook {
 
   @Override
   public void preUpdate(MultiDataSet batch, Model model) {
-    started = System.nanoTime();
+    start();
   }
 
   @Override
   public void postUpdate(MultiDataSet batch, Model model) {
-    fitNanos.add(System.nanoTime() - started);
+    stop();
   }
 
   @Override
   public void preUpdate(DataSet batch, Model model) {
-    started = System.nanoTime();
+    start();
   }
 
   @Override
   public void postUpdate(DataSet batch, Model model) {
+    stop();
+  }
+
+  private void start() {
+    started = System.nanoTime();
+  }
+
+  private void stop() {
     fitNanos.add(System.nanoTime() - started);
   }
 }

@@ -1,12 +1,11 @@
 package dev.adapterforge.ops.encoder;
 
+import dev.adapterforge.ops.encoder.BatchedGemm.Product;
 import dev.adapterforge.ops.model.HiddenActivation;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -428,24 +427,29 @@ public final class Tape implements AutoCloseable {
    * lengths[s]) of q, k and v are sequence s's queries, keys and values, [tokens, hidden], and a
    * token attends to its own sequence's tokens only. Returns the heads' contexts, merged.
    *
-   * <p>A sequence's heads go through each product as one batched GEMM on [heads, length, head size]
-   * strided views of the [tokens, hidden] matrices, so heads are never split into copies and each
-   * product is one native call per sequence, not one per head. Backward reads q, k, v and the
-   * probabilities.
+   * <p>Each product is one {@link BatchedGemm} call for all sequences and heads, on [heads, length,
+   * head size] strided views of the [tokens, hidden] matrices, so heads are never split into
+   * copies. Backward reads q, k, v and the probabilities.
    */
   public Var attention(Var q, Var k, Var v, int[] offsets, int[] lengths, int heads) {
     double scale = 1 / Math.sqrt(q.shape[1] / heads);
     INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
     INDArray[] probabilities = new INDArray[offsets.length];
+    List<Product> scores = new ArrayList<>(offsets.length);
+    List<Product> contexts = new ArrayList<>(offsets.length);
     for (int s = 0; s < offsets.length; s++) {
       int length = lengths[s];
       probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, length, length);
-      gemmInto(byHead(q.value, offsets[s], length, heads), byHead(k.value, offsets[s], length, heads),
-          probabilities[s], false, true, scale);
-      Transforms.softmax(probabilities[s].reshape((long) heads * length, length), false);
-      gemmInto(probabilities[s], byHead(v.value, offsets[s], length, heads),
-          byHead(context, offsets[s], length, heads), false, false, 1);
+      scores.add(new Product(byHead(q.value, offsets[s], length, heads), byHead(k.value, offsets[s], length, heads),
+          probabilities[s], false, true, scale));
+      contexts.add(new Product(probabilities[s], byHead(v.value, offsets[s], length, heads),
+          byHead(context, offsets[s], length, heads), false, false, 1));
     }
+    BatchedGemm.multiply(scores);
+    for (int s = 0; s < offsets.length; s++) {
+      Transforms.softmax(probabilities[s].reshape((long) heads * lengths[s], lengths[s]), false);
+    }
+    BatchedGemm.multiply(contexts);
     return result(
         context,
         q.needsGradient || k.needsGradient || v.needsGradient,
@@ -461,35 +465,38 @@ public final class Tape implements AutoCloseable {
     INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
     INDArray dk = Nd4j.createUninitialized(k.dataType, k.shape);
     INDArray dv = Nd4j.createUninitialized(v.dataType, v.shape);
+    INDArray[] dProbabilities = new INDArray[offsets.length];
+    List<Product> fromContext = new ArrayList<>(2 * offsets.length);
+    List<Product> fromScores = new ArrayList<>(2 * offsets.length);
     for (int s = 0; s < offsets.length; s++) {
       int offset = offsets[s];
       int length = lengths[s];
       INDArray dContext = byHead(gradient, offset, length, heads);
-      INDArray dProbabilities = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
-      gemmInto(dContext, byHead(v.value, offset, length, heads), dProbabilities, false, true, 1);
-      gemmInto(probabilities[s], dContext, byHead(dv, offset, length, heads), true, false, 1);
-      // softmax backward, row-wise: dS = P ⊙ (dP − Σ(dP ⊙ P))
-      INDArray dScores = dProbabilities.reshape((long) heads * length, length);
-      INDArray rowsP = probabilities[s].reshape((long) heads * length, length);
+      dProbabilities[s] = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
+      fromContext.add(new Product(dContext, byHead(v.value, offset, length, heads), dProbabilities[s], false, true, 1));
+      fromContext.add(new Product(probabilities[s], dContext, byHead(dv, offset, length, heads), true, false, 1));
+      // dProbabilities[s] holds the scores' gradient by then
+      fromScores.add(new Product(dProbabilities[s], byHead(k.value, offset, length, heads),
+          byHead(dq, offset, length, heads), false, false, scale));
+      fromScores.add(new Product(dProbabilities[s], byHead(q.value, offset, length, heads),
+          byHead(dk, offset, length, heads), true, false, scale));
+    }
+    BatchedGemm.multiply(fromContext);
+    for (int s = 0; s < offsets.length; s++) {
+      // softmax backward, row-wise, in place: dS = P ⊙ (dP − Σ(dP ⊙ P))
+      INDArray dScores = dProbabilities[s].reshape((long) heads * lengths[s], lengths[s]);
+      INDArray rowsP = probabilities[s].reshape((long) heads * lengths[s], lengths[s]);
       INDArray products = dScores.mul(rowsP);
       INDArray sums = products.sum(true, 1);
       dScores.subiColumnVector(sums).muli(rowsP);
-      gemmInto(dProbabilities, byHead(k.value, offset, length, heads), byHead(dq, offset, length, heads), false, false, scale);
-      gemmInto(dProbabilities, byHead(q.value, offset, length, heads), byHead(dk, offset, length, heads), true, false, scale);
-      free(dProbabilities, products, sums);
+      free(products, sums);
     }
+    BatchedGemm.multiply(fromScores);
+    free(dProbabilities);
     accumulate(q, dq, true);
     accumulate(k, dk, true);
     accumulate(v, dv, true);
     free(gradient);
-  }
-
-  /**
-   * c = alpha · op(a) · op(b), batched over the leading dimension of rank-3 arrays; any of them
-   * may be a strided view ({@link Nd4j#gemm} refuses views as c).
-   */
-  private static void gemmInto(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha) {
-    Nd4j.exec(new Mmul(a, b, c, alpha, 0, MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build()));
   }
 
   /**

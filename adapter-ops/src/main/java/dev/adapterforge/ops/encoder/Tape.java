@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -326,11 +328,13 @@ public final class Tape implements AutoCloseable {
    * torch.nn.LayerNorm. Backward reads the normalised rows and their inverse deviations only.
    */
   public Var layerNorm(Var x, INDArray gain, INDArray bias, double epsilon) {
+    long width = x.shape[1];
     INDArray mean = x.value.mean(true, 1);
     INDArray centred = x.value.subColumnVector(mean);
-    INDArray squares = centred.mul(centred);
-    INDArray inverseDeviation = Transforms.pow(squares.mean(true, 1).addi(epsilon), -0.5, false);
-    free(mean, squares);
+    // Σ(x − mean)² in one reduction, no array of squares (~30% of the forward's time)
+    INDArray variance = Nd4j.exec(new SquaredNorm(centred, true, 1)).divi(width);
+    INDArray inverseDeviation = Transforms.pow(variance.addi(epsilon), -0.5, false);
+    free(mean);
     INDArray normalised = centred.muliColumnVector(inverseDeviation);
     INDArray value = normalised.mulRowVector(gain).addiRowVector(bias);
     return result(
@@ -339,13 +343,14 @@ public final class Tape implements AutoCloseable {
         g -> {
           // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
           INDArray scaled = g.muliRowVector(gain);
-          INDArray product = scaled.mul(normalised);
-          INDArray projection = product.mean(true, 1);
+          // the rows' dot products in one reduction, no array of products
+          INDArray projection = Nd4j.createUninitialized(scaled.dataType(), scaled.size(0), 1);
+          Nd4j.exec(new Dot(scaled, normalised, projection, 1)).divi(width);
           INDArray scaledMean = scaled.mean(true, 1);
           INDArray correction = normalised.mulColumnVector(projection);
           INDArray dx =
               scaled.subiColumnVector(scaledMean).subi(correction).muliColumnVector(inverseDeviation);
-          free(product, projection, scaledMean, correction);
+          free(projection, scaledMean, correction);
           accumulate(x, dx, true);
         },
         NOTHING_READ,

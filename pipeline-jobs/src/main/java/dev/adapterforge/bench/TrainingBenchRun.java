@@ -62,17 +62,19 @@ final class TrainingBenchRun {
     for (int b = 0; b < BATCHES; b++) {
       List<MaskedSequence> batch = new ArrayList<>();
       int[] lengths = new int[shape.batch()];
-      long masked = 0;
+      int[] masked = new int[shape.batch()];
       for (int row = 0; row < shape.batch(); row++) {
         lengths[row] = row == 0 ? shape.seq() : random.nextInt(shape.seq() / 2, shape.seq() + 1);
         MaskedSequence sequence = masking.mask(randomSequence(lengths[row], shape.vocab(), random), random);
         batch.add(sequence);
-        masked += sequence.maskedCount();
+        masked[row] = sequence.maskedCount();
       }
       batches.add(MlmBatches.toDataSet(batch, RandomBertFolder.SPECIAL_TOKENS.pad(), shape.seq()));
       realTokens += Arrays.stream(lengths).sum();
-      maskedTokens += masked;
-      flops += TrainingFlops.perStep(shape.architecture(), lengths, masked, head, graph.getLayer("encoder").paramTable());
+      maskedTokens += Arrays.stream(masked).sum();
+      flops +=
+          TrainingFlops.perStep(
+              shape.architecture(), method, lengths, masked, head, graph.getLayer("encoder").paramTable());
     }
 
     double[] millis = new double[steps];

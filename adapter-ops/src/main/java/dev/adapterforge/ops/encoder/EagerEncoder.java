@@ -51,15 +51,21 @@ final class EagerEncoder {
     this.hooks = new EagerHooks(tape, parameters);
   }
 
-  /** The last layer's hidden states of every packed token, [tokens, hidden]. */
-  Var hiddenStates(PackedSequences batch) {
+  /**
+   * The last layer's hidden states, [rows, hidden]: of every packed token, or with {@code
+   * predictedOnly} of the batch's {@link PackedSequences#predicted} tokens alone, in their order.
+   * The last layer's other rows feed nothing a loss on those reads, so it computes their keys and
+   * values only.
+   */
+  Var hiddenStates(PackedSequences batch, boolean predictedOnly) {
     int mark = tape.mark();
     Var hidden = adapter.embeddingOutput(hooks, embeddings(batch));
     tape.releaseSince(mark, hidden);
-    for (int layer = 0; layer < architecture.numHiddenLayers(); layer++) {
+    int last = architecture.numHiddenLayers() - 1;
+    for (int layer = 0; layer <= last; layer++) {
       // a layer's intermediates are needed by its own ops alone: what backward reads stays
       mark = tape.mark();
-      Var output = transformerLayer(layer, hidden, batch);
+      Var output = transformerLayer(layer, hidden, batch, predictedOnly && layer == last);
       tape.releaseSince(mark, output);
       tape.release(hidden);
       hidden = output;
@@ -95,16 +101,21 @@ final class EagerEncoder {
     return layerNorm(tape.input(summed), EMBEDDING_NORM_GAIN, EMBEDDING_NORM_BIAS, 0);
   }
 
-  private Var transformerLayer(int layer, Var input, PackedSequences batch) {
-    Var query = projection(layer, Projection.QUERY, input);
+  /** The layer's output at every row of {@code input}, or with {@code predictedOnly} at the predicted rows. */
+  private Var transformerLayer(int layer, Var input, PackedSequences batch, boolean predictedOnly) {
+    Var queried = predictedOnly ? tape.rows(input, batch.predicted()) : input;
+    PackedSequences.Ranges queries =
+        predictedOnly ? batch.predictedRanges() : new PackedSequences.Ranges(batch.offsets(), batch.lengths());
+    Var query = projection(layer, Projection.QUERY, queried);
     Var key = projection(layer, Projection.KEY, input);
     Var value = projection(layer, Projection.VALUE, input);
     Var context =
         tape.attention(
-            query, key, value, batch.offsets(), batch.lengths(), architecture.numAttentionHeads());
+            query, key, value, queries.offsets(), queries.lengths(), batch.offsets(), batch.lengths(),
+            architecture.numAttentionHeads());
     Var attention =
         layerNorm(
-            tape.add(projection(layer, Projection.ATTENTION_OUTPUT, context), input),
+            tape.add(projection(layer, Projection.ATTENTION_OUTPUT, context), queried),
             ATTENTION_NORM_GAIN,
             ATTENTION_NORM_BIAS,
             layer);

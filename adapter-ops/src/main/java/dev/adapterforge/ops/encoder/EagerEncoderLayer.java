@@ -39,6 +39,8 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   private Tape tape;
   private Map<String, Var> onTape;
   private PackedSequences batch;
+  /** Whether the output has the predicted tokens' rows alone. */
+  private boolean predictedOnly;
   private Var output;
 
   EagerEncoderLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -51,6 +53,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
     EncoderLayer config = layerConf();
     closeTape();
     batch = PackedSequences.of(input, maskArray);
+    predictedOnly = config.predictedRowsOnly() && batch.predicted().length > 0;
     // the tape frees its arrays itself, as soon as nothing needs them: none go in a workspace
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       tape = new Tape(training);
@@ -58,7 +61,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
       parameters.forEach((name, value) -> onTape.put(name, tape.parameter(value)));
       EagerEncoder encoder =
           new EagerEncoder(tape, config.frozenWeights(dataType), (EagerAdapter) config.adapter(), onTape);
-      Var states = encoder.hiddenStates(batch);
+      Var states = encoder.hiddenStates(batch, predictedOnly);
       output =
           switch (config.output()) {
             case HIDDEN_STATES -> states;
@@ -83,19 +86,49 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
     }
   }
 
-  /** Packed rows [tokens, size] as DL4J's [batch, size, length], zero at padding. */
+  /** Packed rows [tokens or predicted tokens, size] as DL4J's [batch, size, length], zero elsewhere. */
   private INDArray unpack(INDArray packed, LayerWorkspaceMgr workspaceMgr) {
     INDArray sequences =
         workspaceMgr.create(ArrayType.ACTIVATIONS, dataType, input.size(0), packed.size(1), input.size(2));
-    for (int s = 0; s < batch.offsets().length; s++) {
-      sequenceColumns(sequences, s).assign(packedRows(packed, s).transpose());
+    if (predictedOnly) {
+      int[] rows = batch.predicted();
+      for (int i = 0; i < rows.length; i++) {
+        tokenColumn(sequences, rows[i]).assign(packed.getRow(i));
+      }
+    } else {
+      for (int s = 0; s < batch.offsets().length; s++) {
+        sequenceColumns(sequences, s).assign(packedRows(packed, s).transpose());
+      }
     }
     return sequences;
+  }
+
+  /** DL4J's [batch, size, length] gradient as packed rows, like the output. */
+  private INDArray pack(INDArray epsilon) {
+    if (predictedOnly) {
+      int[] rows = batch.predicted();
+      INDArray packed = Nd4j.createUninitialized(dataType, rows.length, epsilon.size(1));
+      for (int i = 0; i < rows.length; i++) {
+        packed.getRow(i).assign(tokenColumn(epsilon, rows[i]));
+      }
+      return packed;
+    }
+    INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
+    for (int s = 0; s < batch.offsets().length; s++) {
+      packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
+    }
+    return packed;
   }
 
   private INDArray sequenceColumns(INDArray sequences, int s) {
     return sequences.get(
         NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.interval(0, batch.lengths()[s]));
+  }
+
+  /** The [size] column of packed row {@code row}'s token. */
+  private INDArray tokenColumn(INDArray sequences, int row) {
+    return sequences.get(
+        NDArrayIndex.point(batch.sequenceOf(row)), NDArrayIndex.all(), NDArrayIndex.point(batch.positions()[row]));
   }
 
   private INDArray packedRows(INDArray packed, int s) {
@@ -108,11 +141,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
     assertInputSet(true);
     Gradient gradient = new DefaultGradient();
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
-      for (int s = 0; s < batch.offsets().length; s++) {
-        packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
-      }
-      tape.backward(output, packed);
+      tape.backward(output, pack(epsilon));
       onTape.forEach(
           (name, parameter) -> {
             INDArray view = gradients.get(name);

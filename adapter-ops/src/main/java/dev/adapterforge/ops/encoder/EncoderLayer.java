@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -15,9 +16,11 @@ import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -28,7 +31,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * checkpoint SHA-256).
  *
  * <p>Input: token ids as {@code InputType.recurrent(1, length)}, i.e. [batch, 1, length] in the
- * network's data type, with the padding mask as the input's feature mask [batch, length]. Output
+ * network's data type, with the padding mask as the input's feature mask [batch, length] (1 at a
+ * token, or {@link #PREDICTED} at one the loss predicts; 0 at padding). Output
  * [batch, size, length] (DL4J's NCW): hidden states, or MLM logits over the vocabulary for a
  * softmax/MCXENT {@code RnnLossLayer} whose label mask selects the masked tokens, or the MLM head's
  * states for an {@code RnnLossLayer} with {@link MaskedLmLoss}, which is far cheaper. Batches may
@@ -36,6 +40,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  */
 public class EncoderLayer extends SameDiffLayer {
   private static final long serialVersionUID = 1L;
+
+  /** The feature mask's value at a token whose prediction the loss reads; 1 marks other tokens. */
+  public static final float PREDICTED = 2;
 
   /** What the layer emits for each token. */
   public enum Output {
@@ -70,6 +77,7 @@ public class EncoderLayer extends SameDiffLayer {
   @JsonProperty private Output output;
   @JsonProperty private EncoderAdapter adapter;
   @JsonProperty private Runtime runtime;
+  @JsonProperty private boolean predictedRowsOnly;
 
   /** For JSON deserialization only. */
   private EncoderLayer() {}
@@ -92,6 +100,23 @@ public class EncoderLayer extends SameDiffLayer {
 
   Output output() {
     return output;
+  }
+
+  /**
+   * A copy whose output is only worth reading at the tokens the feature mask marks {@link
+   * #PREDICTED} (where {@code MlmBatches} puts the masked ones) when a batch marks
+   * any: for a loss that reads those alone, as {@link MaskedLmLoss} does. The eager runtime then
+   * computes the last layer and the MLM head at those tokens only (their keys and values at all),
+   * and emits zeros elsewhere; the SameDiff runtime computes every token.
+   */
+  public EncoderLayer withPredictedRowsOnly() {
+    EncoderLayer copy = (EncoderLayer) clone();
+    copy.predictedRowsOnly = true;
+    return copy;
+  }
+
+  boolean predictedRowsOnly() {
+    return predictedRowsOnly;
   }
 
   /** A copy that runs on {@code runtime}, whatever the system property says. */
@@ -156,7 +181,9 @@ public class EncoderLayer extends SameDiffLayer {
     FrozenWeights weights = frozenWeights(layerInput.dataType());
     SDVariable ids = sd.squeeze(layerInput, 1).castTo(DataType.INT32);
     Encoder encoder = new Encoder(sd, weights, adapter, paramTable);
-    SDVariable states = encoder.hiddenStates(ids, mask);
+    // the mask marks predicted tokens with 2; attention needs 1 for every real token
+    SDVariable attentionMask = mask == null ? null : mask.gt(0).castTo(mask.dataType());
+    SDVariable states = encoder.hiddenStates(ids, attentionMask);
     SDVariable perToken =
         switch (output) {
           case HIDDEN_STATES -> states;
@@ -172,6 +199,12 @@ public class EncoderLayer extends SameDiffLayer {
     // gradient.
     SDVariable zeroFromInput = layerInput.sum().mul(0);
     return sd.permute(sequences, 0, 2, 1).add(zeroFromInput);
+  }
+
+  /** The next layer's mask: 1 at every real token, predicted or not. */
+  @Override
+  public Pair<INDArray, MaskState> feedForwardMaskArray(INDArray maskArray, MaskState currentMaskState, int minibatchSize) {
+    return Pair.of(maskArray == null ? null : Transforms.min(maskArray, 1, true), currentMaskState);
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.encoder.BatchedGemm.Product;
 import dev.adapterforge.ops.model.HiddenActivation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
@@ -428,73 +430,90 @@ public final class Tape implements AutoCloseable {
   }
 
   /**
-   * Multi-head self-attention of packed sequences with no padding: rows [offsets[s], offsets[s] +
-   * lengths[s]) of q, k and v are sequence s's queries, keys and values, [tokens, hidden], and a
-   * token attends to its own sequence's tokens only. Returns the heads' contexts, merged.
+   * Multi-head self-attention of packed sequences with no padding: rows [keyOffsets[s],
+   * keyOffsets[s] + keyLengths[s]) of k and v are sequence s's keys and values, [tokens, hidden],
+   * rows [queryOffsets[s], queryOffsets[s] + queryLengths[s]) of q its queries (all its tokens, or
+   * only those whose output is wanted), and a query attends to its own sequence's tokens only.
+   * Returns the heads' contexts, merged, one row per query.
    *
    * <p>Each product is one {@link BatchedGemm} call for all sequences and heads, on [heads, length,
-   * head size] strided views of the [tokens, hidden] matrices, so heads are never split into
-   * copies. Backward reads q, k, v and the probabilities.
+   * head size] strided views of the [rows, hidden] matrices, so heads are never split into copies.
+   * Backward reads q, k, v and the probabilities.
    */
-  public Var attention(Var q, Var k, Var v, int[] offsets, int[] lengths, int heads) {
+  public Var attention(
+      Var q, Var k, Var v, int[] queryOffsets, int[] queryLengths, int[] keyOffsets, int[] keyLengths, int heads) {
     double scale = 1 / Math.sqrt(q.shape[1] / heads);
     INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
-    INDArray[] probabilities = new INDArray[offsets.length];
-    List<Product> scores = new ArrayList<>(offsets.length);
-    List<Product> contexts = new ArrayList<>(offsets.length);
-    for (int s = 0; s < offsets.length; s++) {
-      int length = lengths[s];
-      probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, length, length);
-      scores.add(new Product(byHead(q.value, offsets[s], length, heads), byHead(k.value, offsets[s], length, heads),
-          probabilities[s], false, true, scale));
-      contexts.add(new Product(probabilities[s], byHead(v.value, offsets[s], length, heads),
-          byHead(context, offsets[s], length, heads), false, false, 1));
+    INDArray[] probabilities = new INDArray[keyOffsets.length];
+    List<Product> scores = new ArrayList<>(keyOffsets.length);
+    List<Product> contexts = new ArrayList<>(keyOffsets.length);
+    for (int s = 0; s < keyOffsets.length; s++) {
+      if (queryLengths[s] > 0) {
+        probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, queryLengths[s], keyLengths[s]);
+        scores.add(new Product(byHead(q.value, queryOffsets[s], queryLengths[s], heads),
+            byHead(k.value, keyOffsets[s], keyLengths[s], heads), probabilities[s], false, true, scale));
+        contexts.add(new Product(probabilities[s], byHead(v.value, keyOffsets[s], keyLengths[s], heads),
+            byHead(context, queryOffsets[s], queryLengths[s], heads), false, false, 1));
+      }
     }
     BatchedGemm.multiply(scores);
-    for (int s = 0; s < offsets.length; s++) {
-      Transforms.softmax(probabilities[s].reshape((long) heads * lengths[s], lengths[s]), false);
+    for (INDArray sequence : probabilities) {
+      if (sequence != null) {
+        Transforms.softmax(rowsOf(sequence), false);
+      }
     }
     BatchedGemm.multiply(contexts);
     return result(
         context,
         q.needsGradient || k.needsGradient || v.needsGradient,
-        g -> attentionBackward(g, q, k, v, probabilities, offsets, lengths, scale),
+        g -> attentionBackward(g, q, k, v, probabilities, queryOffsets, keyOffsets, scale),
         new Var[] {q, k, v},
         probabilities);
   }
 
+  /** A sequence's [heads, queries, keys] probabilities as [heads · queries, keys] rows. */
+  private static INDArray rowsOf(INDArray probabilities) {
+    return probabilities.reshape(probabilities.size(0) * probabilities.size(1), probabilities.size(2));
+  }
+
   private static void attentionBackward(
-      INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] offsets, int[] lengths, double scale) {
-    int heads = (int) probabilities[0].size(0);
-    // every sequence's rows of dq, dk and dv are written once, so none needs zeroing
+      INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] queryOffsets, int[] keyOffsets, double scale) {
+    // rows of sequences without queries get no gradient, and every other row is written once
+    boolean everyKeyQueried = Arrays.stream(probabilities).allMatch(Objects::nonNull);
     INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
-    INDArray dk = Nd4j.createUninitialized(k.dataType, k.shape);
-    INDArray dv = Nd4j.createUninitialized(v.dataType, v.shape);
-    INDArray[] dProbabilities = new INDArray[offsets.length];
-    List<Product> fromContext = new ArrayList<>(2 * offsets.length);
-    List<Product> fromScores = new ArrayList<>(2 * offsets.length);
-    for (int s = 0; s < offsets.length; s++) {
-      int offset = offsets[s];
-      int length = lengths[s];
-      INDArray dContext = byHead(gradient, offset, length, heads);
-      dProbabilities[s] = Nd4j.createUninitialized(gradient.dataType(), heads, length, length);
-      fromContext.add(new Product(dContext, byHead(v.value, offset, length, heads), dProbabilities[s], false, true, 1));
-      fromContext.add(new Product(probabilities[s], dContext, byHead(dv, offset, length, heads), true, false, 1));
+    INDArray dk = everyKeyQueried ? Nd4j.createUninitialized(k.dataType, k.shape) : Nd4j.zeros(k.dataType, k.shape);
+    INDArray dv = everyKeyQueried ? Nd4j.createUninitialized(v.dataType, v.shape) : Nd4j.zeros(v.dataType, v.shape);
+    INDArray[] dProbabilities = new INDArray[probabilities.length];
+    List<Product> fromContext = new ArrayList<>(2 * probabilities.length);
+    List<Product> fromScores = new ArrayList<>(2 * probabilities.length);
+    for (int s = 0; s < probabilities.length; s++) {
+      if (probabilities[s] == null) {
+        continue;
+      }
+      int heads = (int) probabilities[s].size(0);
+      int queries = (int) probabilities[s].size(1);
+      int keys = (int) probabilities[s].size(2);
+      INDArray dContext = byHead(gradient, queryOffsets[s], queries, heads);
+      dProbabilities[s] = Nd4j.createUninitialized(gradient.dataType(), heads, queries, keys);
+      fromContext.add(new Product(dContext, byHead(v.value, keyOffsets[s], keys, heads), dProbabilities[s], false, true, 1));
+      fromContext.add(new Product(probabilities[s], dContext, byHead(dv, keyOffsets[s], keys, heads), true, false, 1));
       // dProbabilities[s] holds the scores' gradient by then
-      fromScores.add(new Product(dProbabilities[s], byHead(k.value, offset, length, heads),
-          byHead(dq, offset, length, heads), false, false, scale));
-      fromScores.add(new Product(dProbabilities[s], byHead(q.value, offset, length, heads),
-          byHead(dk, offset, length, heads), true, false, scale));
+      fromScores.add(new Product(dProbabilities[s], byHead(k.value, keyOffsets[s], keys, heads),
+          byHead(dq, queryOffsets[s], queries, heads), false, false, scale));
+      fromScores.add(new Product(dProbabilities[s], byHead(q.value, queryOffsets[s], queries, heads),
+          byHead(dk, keyOffsets[s], keys, heads), true, false, scale));
     }
     BatchedGemm.multiply(fromContext);
-    for (int s = 0; s < offsets.length; s++) {
-      // softmax backward, row-wise, in place: dS = P ⊙ (dP − Σ(dP ⊙ P))
-      INDArray dScores = dProbabilities[s].reshape((long) heads * lengths[s], lengths[s]);
-      INDArray rowsP = probabilities[s].reshape((long) heads * lengths[s], lengths[s]);
-      INDArray products = dScores.mul(rowsP);
-      INDArray sums = products.sum(true, 1);
-      dScores.subiColumnVector(sums).muli(rowsP);
-      free(products, sums);
+    for (int s = 0; s < probabilities.length; s++) {
+      if (probabilities[s] != null) {
+        // softmax backward, row-wise, in place: dS = P ⊙ (dP − Σ(dP ⊙ P))
+        INDArray dScores = rowsOf(dProbabilities[s]);
+        INDArray rowsP = rowsOf(probabilities[s]);
+        INDArray products = dScores.mul(rowsP);
+        INDArray sums = products.sum(true, 1);
+        dScores.subiColumnVector(sums).muli(rowsP);
+        free(products, sums);
+      }
     }
     BatchedGemm.multiply(fromScores);
     free(dProbabilities);
@@ -502,6 +521,21 @@ public final class Tape implements AutoCloseable {
     accumulate(k, dk, true);
     accumulate(v, dv, true);
     free(gradient);
+  }
+
+  /** Rows {@code indices} of x, in that order; backward adds each row's gradient back at its row. */
+  public Var rows(Var x, int[] indices) {
+    return result(
+        Nd4j.pullRows(x.value, 1, indices),
+        x.needsGradient,
+        g -> {
+          INDArray target = gradientOf(x);
+          for (int i = 0; i < indices.length; i++) {
+            target.getRow(indices[i]).addi(g.getRow(i));
+          }
+          free(g);
+        },
+        NOTHING_READ);
   }
 
   /**

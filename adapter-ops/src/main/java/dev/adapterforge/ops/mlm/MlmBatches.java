@@ -1,5 +1,6 @@
 package dev.adapterforge.ops.mlm;
 
+import dev.adapterforge.ops.encoder.EncoderLayer;
 import dev.adapterforge.ops.tokenizer.SpecialTokens;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Training batches of token sequences for the encoder's DL4J layer, in the layout {@code
  * EncoderLayer} and {@code MaskedLmLoss} read: features [batch, 1, length] ids with the attention
- * mask as feature mask [batch, length]; labels [batch, 1, length] with each masked position's
+ * mask as feature mask [batch, length] (the masked positions marked {@link EncoderLayer#PREDICTED});
+ * labels [batch, 1, length] with each masked position's
  * target id, and the masked positions as label mask. Epochs are length-bucketed:
  * shuffled, cut into pools of {@value #POOL_BATCHES} batches, each pool sorted by length and cut
  * into batches, the batches shuffled, so that a batch's sequences have similar lengths and padding
@@ -111,6 +113,7 @@ public final class MlmBatches {
       for (int i = 0; i < masked.maskedCount(); i++) {
         targets[s][0][masked.positions()[i]] = masked.targets()[i];
         labelMask[s][masked.positions()[i]] = 1;
+        attention[s][masked.positions()[i]] = EncoderLayer.PREDICTED;
       }
     }
     return new MultiDataSet(

@@ -159,7 +159,10 @@ public final class MlmTrainer {
 
   /** Where the training network projects the MLM head's states onto the vocabulary. */
   public enum Head {
-    /** Only at the masked positions, inside {@link MaskedLmLoss}: what training uses. */
+    /**
+     * Only at the masked positions, inside {@link MaskedLmLoss}, the encoder's last layer and MLM head
+     * computed there alone ({@link EncoderLayer#withPredictedRowsOnly}): what training uses.
+     */
     MASKED,
     /**
      * At every position, then a softmax cross-entropy over the masked ones, as Hugging Face's
@@ -185,6 +188,10 @@ public final class MlmTrainer {
   public static ComputationGraph network(BaseModel model, Adapter adapter, double learningRate, long seed, Head head) {
     MaskedLmLoss lossFunction = head == Head.MASKED ? new MaskedLmLoss(model) : MaskedLmLoss.atEveryPosition(model);
     RnnLossLayer loss = new RnnLossLayer.Builder().lossFunction(lossFunction).activation(Activation.IDENTITY).build();
+    EncoderLayer encoder = new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter);
+    if (head == Head.MASKED) {
+      encoder = encoder.withPredictedRowsOnly();
+    }
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
@@ -194,7 +201,7 @@ public final class MlmTrainer {
                 .graphBuilder()
                 .addInputs("ids")
                 .setInputTypes(InputType.recurrent(1))
-                .addLayer("encoder", new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, adapter), "ids")
+                .addLayer("encoder", encoder, "ids")
                 .addLayer("mlm", loss, "encoder")
                 .setOutputs("mlm")
                 .build());

@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
@@ -85,6 +86,46 @@ class EagerEncoderTest {
 
     assertEquals(reference.score(), eager.score(), TOLERANCE * Math.abs(reference.score()), "loss");
     assertClose(reference.gradient().gradient(), eager.gradient().gradient(), "gradients");
+
+    eager.fit(batch);
+    reference.fit(batch);
+
+    assertClose(reference.params(), eager.params(), "parameters after an Adam step");
+  }
+
+  static Stream<Arguments> methods() {
+    return Stream.of(BottleneckConfig.DEFAULT, InvertibleConfig.DEFAULT, LoraConfig.DEFAULT)
+        .map(config -> Arguments.of(config.method().id(), config));
+  }
+
+  /**
+   * With the masked positions marked predicted, the eager runtime computes the last layer and the
+   * MLM head at those alone: the loss, gradients and an Adam step match SameDiff's every-row pass.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("methods")
+  void lastLayerAtPredictedRowsMatchesEveryRow(String method, AdapterConfig config) {
+    EncoderLayer layer =
+        new EncoderLayer(model, EncoderLayer.Output.MLM_TRANSFORMED, config.create(ARCHITECTURE)).withPredictedRowsOnly();
+    ComputationGraph eager = graph(layer.withRuntime(EncoderLayer.Runtime.EAGER), EncoderLayer.Output.MLM_TRANSFORMED);
+    ComputationGraph reference = graph(layer.withRuntime(EncoderLayer.Runtime.SAMEDIFF), EncoderLayer.Output.MLM_TRANSFORMED);
+    Nd4j.getRandom().setSeed(7);
+    INDArray parameters = Nd4j.randn(DataType.FLOAT, eager.params().shape()).muli(0.1);
+    eager.setParams(parameters);
+    reference.setParams(parameters);
+    MultiDataSet batch = batch(EncoderLayer.Output.MLM_TRANSFORMED);
+    INDArray mask = batch.getFeaturesMaskArray(0);
+    mask.addi(batch.getLabelsMaskArray(0).mul(EncoderLayer.PREDICTED - 1));
+    assertEquals(EncoderLayer.PREDICTED, mask.maxNumber().floatValue(), "the batch marks predicted tokens");
+
+    computeGradient(eager, batch);
+    computeGradient(reference, batch);
+
+    assertEquals(reference.score(), eager.score(), TOLERANCE * Math.abs(reference.score()), "loss");
+    assertClose(reference.gradient().gradient(), eager.gradient().gradient(), "gradients");
+    INDArray states = eager.feedForward(batch.getFeatures(), false).get("encoder");
+    INDArray unpredicted = states.mul(Transforms.min(mask, 1, true).sub(batch.getLabelsMaskArray(0)).reshape(mask.size(0), 1, mask.size(1)));
+    assertEquals(0, unpredicted.amaxNumber().doubleValue(), "rows nobody predicts are left zero");
 
     eager.fit(batch);
     reference.fit(batch);

@@ -16,8 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 record PackedSequences(int[] ids, int[] positions, int[] offsets, int[] lengths, int[] predicted) {
   /**
    * The real tokens of a DL4J batch: ids [batch, 1, length], padding on the right, and its feature
-   * mask [batch, length] (0 padding, 1 a token, {@link EncoderLayer#PREDICTED} a token the loss predicts), or
-   * none when no sequence is padded.
+   * mask [batch, length] (0 padding, 1 a token, {@link EncoderLayer#PREDICTED} a token the loss
+   * predicts), or none when no sequence is padded.
    */
   static PackedSequences of(INDArray ids, INDArray mask) {
     int batch = (int) ids.size(0);
@@ -62,7 +62,7 @@ record PackedSequences(int[] ids, int[] positions, int[] offsets, int[] lengths,
   /** The sequence each row belongs to. */
   int sequenceOf(int row) {
     int index = Arrays.binarySearch(offsets, row);
-    // equal offsets belong to empty sequences: the row is the first of the last of them
+    // an empty sequence shares the next one's offset: the row is in the last sequence at its offset
     if (index >= 0) {
       while (index + 1 < offsets.length && offsets[index + 1] == row) {
         index++;

@@ -34,7 +34,7 @@ final class BatchedGemm {
   private static final int NO_TRANS = openblas_nolapack.CblasNoTrans;
   private static final int TRANS = openblas_nolapack.CblasTrans;
   /** OpenBLAS's gemm runs on the caller's thread up to this m·n·k (SMP_THRESHOLD_MIN · the threshold). */
-  static final double SINGLE_THREADED_WORK = 65536.0 * openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
+  private static final double SINGLE_THREADED_WORK = 65536.0 * openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
 
   private BatchedGemm() {}
 

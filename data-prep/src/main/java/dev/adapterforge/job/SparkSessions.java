@@ -11,6 +11,12 @@ public final class SparkSessions {
   static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
   /** Set by bin/adapterforge: the application jar, to ship to executors in other JVMs. */
   public static final String APP_JAR_PROPERTY = "adapterforge.app.jar";
+  /**
+   * Training's fused kernels (adapter-ops' FusedKernels) need the Vector API, an incubator module a
+   * JVM resolves only when told to; without it executors train on, slower.
+   */
+  static final String VECTOR_MODULE_OPTION = "--add-modules=jdk.incubator.vector";
+  static final String EXECUTOR_DEFAULT_JAVA_OPTIONS = "spark.executor.defaultJavaOptions";
 
   private SparkSessions() {}
 
@@ -33,6 +39,7 @@ public final class SparkSessions {
         "spark.sql.warehouse.dir", options.root().resolve("warehouse").toAbsolutePath().toUri().toString());
     conf.set("spark.sql.extensions", withDeltaExtension(conf.get("spark.sql.extensions", "")));
     conf.setIfMissing("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
+    conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withVectorModule(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
     return conf;
   }
 
@@ -52,6 +59,11 @@ public final class SparkSessions {
 
   public static SparkSession getOrCreate(SparkConf conf) {
     return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /** The options with the Vector API module added, unless they name it already. */
+  private static String withVectorModule(String options) {
+    return options.contains("jdk.incubator.vector") ? options : (options + " " + VECTOR_MODULE_OPTION).strip();
   }
 
   private static String withDeltaExtension(String configured) {

@@ -71,4 +71,12 @@ class SparkSessionsTest {
       System.clearProperty(SparkSessions.APP_JAR_PROPERTY);
     }
   }
+
+  @Test
+  void executorsResolveTheVectorApiModuleBesideAnyDefaultOptions() {
+    assertEquals(SparkSessions.VECTOR_MODULE_OPTION, conf().get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+    String admins = "-XX:+UseG1GC " + SparkSessions.VECTOR_MODULE_OPTION;
+    assertEquals(admins, conf("--conf", "spark.executor.defaultJavaOptions=-XX:+UseG1GC").get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+    assertEquals(admins, conf("--conf", "spark.executor.defaultJavaOptions=" + admins).get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+  }
 }

@@ -54,7 +54,8 @@ public final class Doctor extends SparkJob {
           .add("nd4j_backend", DataTypes.StringType, false)
           .add("blas", DataTypes.StringType, false)
           .add("omp_threads", DataTypes.IntegerType, false)
-          .add("matmul_correct", DataTypes.BooleanType, false);
+          .add("matmul_correct", DataTypes.BooleanType, false)
+          .add("fused_kernels", DataTypes.BooleanType, false);
 
   @Option(
       names = "--tasks",
@@ -115,9 +116,10 @@ public final class Doctor extends SparkJob {
     Dataset<Row> readBack = spark.read().format("delta").load(table);
     long deltaVersion = DeltaTable.forPath(spark, table).history(1).first().getAs("version");
 
-    TextTable executors = new TextTable("executor", "host", "pid", "tasks", "nd4j backend", "blas", "omp threads", "matmul");
+    TextTable executors = new TextTable(
+            "executor", "host", "pid", "tasks", "nd4j backend", "blas", "omp threads", "fused kernels", "matmul");
     readBack
-        .groupBy("executor_id", "host", "pid", "nd4j_backend", "blas", "omp_threads")
+        .groupBy("executor_id", "host", "pid", "nd4j_backend", "blas", "omp_threads", "fused_kernels")
         .agg(count(lit(1)).as("tasks"), min(col("matmul_correct")).as("matmul_correct"))
         .orderBy("executor_id", "pid")
         .collectAsList()
@@ -126,7 +128,7 @@ public final class Doctor extends SparkJob {
                 executors.add(
                     r.getAs("executor_id"), r.getAs("host"), r.getAs("pid"), r.getAs("tasks"),
                     r.getAs("nd4j_backend"), r.getAs("blas"), r.getAs("omp_threads"),
-                    (boolean) r.getAs("matmul_correct") ? "ok" : "WRONG"));
+                    (boolean) r.getAs("fused_kernels") ? "on" : "off", (boolean) r.getAs("matmul_correct") ? "ok" : "WRONG"));
 
     long executorJvms =
         readBack.filter(col("pid").notEqual(lit(driverPid))).agg(countDistinct("pid")).first().getLong(0);
@@ -178,7 +180,7 @@ public final class Doctor extends SparkJob {
             rows.add(
                 RowFactory.create(
                     task, executorId, host, pid, nd4j.backend(), nd4j.blasVendor(), nd4j.ompThreads(),
-                    nd4j.matmulCorrect())));
+                    nd4j.matmulCorrect(), nd4j.fusedKernels())));
     LOG.debug("probe task {} ran in executor {} (pid {})", TaskContext.getPartitionId(), executorId, pid);
     return rows.iterator();
   }

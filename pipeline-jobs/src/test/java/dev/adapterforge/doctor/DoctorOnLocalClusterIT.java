@@ -71,6 +71,8 @@ class DoctorOnLocalClusterIT extends SparkTestBase {
     for (Row probe : probes) {
       assertEquals(driver.pid(), (long) probe.getAs("driver_pid"));
       assertTrue(probe.<Boolean>getAs("matmul_correct"));
+      // executors resolve the Vector API module through the job's spark.executor.defaultJavaOptions
+      assertTrue(probe.<Boolean>getAs("fused_kernels"));
     }
   }
 

@@ -23,6 +23,7 @@ class DoctorTest extends SparkTestBase {
       assertEquals("driver", row.getAs("executor_id"));
       assertEquals("CpuBackend", row.getAs("nd4j_backend"));
       assertEquals(Boolean.TRUE, row.getAs("matmul_correct"));
+      assertEquals(Boolean.TRUE, row.getAs("fused_kernels"));
       assertEquals(ProcessHandle.current().pid(), (long) row.getAs("pid"));
     }
     assertTrue(spark.sparkContext().isStopped() == false, "the job must not stop a session it did not create");

@@ -9,7 +9,6 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.pointers.PagedPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
@@ -133,11 +132,8 @@ final class BatchedGemm {
     return x.rank() == 3 && x.dataType() == DataType.FLOAT && x.stride(2) == 1 && x.stride(1) >= x.size(2);
   }
 
-  /**
-   * x's i-th matrix's element at {@code offset}: x's own offset counts from the start of the whole
-   * buffer, which is where {@code address()} points ({@code addressPointer()} is already offset).
-   */
+  /** x's i-th matrix's element at {@code offset}. */
   private static FloatPointer element(INDArray x, int i, long offset) {
-    return new PagedPointer(x.data().address()).asFloatPointer().position(x.offset() + i * x.stride(0) + offset);
+    return HostArrays.element(x, i * x.stride(0) + offset);
   }
 }

@@ -96,7 +96,12 @@ public final class MaskedLmLoss implements ILossFunction {
     // the transpose to BLAS, where INDArray.mmul would copy the embeddings into 'f' order
     INDArray logits = Nd4j.createUninitialized(rows.dataType(), new long[] {rows.size(0), embeddings.size(0)}, 'c');
     Nd4j.gemm(rows, embeddings, logits, false, true, 1, 0);
-    return Transforms.softmax(logits.addiRowVector(weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0)), false);
+    INDArray bias = weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0);
+    if (FusedKernels.applyTo(logits, bias)) {
+      VectorKernels.softmax(logits, bias);
+      return logits;
+    }
+    return Transforms.softmax(logits.addiRowVector(bias), false);
   }
 
   /** The rows projected onto the vocabulary: the masked ones, or all. */

@@ -330,34 +330,49 @@ public final class Tape implements AutoCloseable {
    * torch.nn.LayerNorm. Backward reads the normalised rows and their inverse deviations only.
    */
   public Var layerNorm(Var x, INDArray gain, INDArray bias, double epsilon) {
-    long width = x.shape[1];
-    INDArray mean = x.value.mean(true, 1);
-    INDArray centred = x.value.subColumnVector(mean);
-    // Σ(x − mean)² in one reduction, no array of squares (~30% of the forward's time)
-    INDArray variance = Nd4j.exec(new SquaredNorm(centred, true, 1)).divi(width);
-    INDArray inverseDeviation = Transforms.pow(variance.addi(epsilon), -0.5, false);
-    free(mean);
-    INDArray normalised = centred.muliColumnVector(inverseDeviation);
-    INDArray value = normalised.mulRowVector(gain).addiRowVector(bias);
+    INDArray value;
+    INDArray normalised;
+    INDArray inverseDeviation;
+    if (FusedKernels.applyTo(x.value, gain, bias)) {
+      value = Nd4j.createUninitialized(x.dataType, x.shape);
+      normalised = Nd4j.createUninitialized(x.dataType, x.shape);
+      inverseDeviation = Nd4j.createUninitialized(x.dataType, x.shape[0], 1);
+      VectorKernels.layerNorm(x.value, gain, bias, epsilon, value, normalised, inverseDeviation);
+    } else {
+      INDArray mean = x.value.mean(true, 1);
+      INDArray centred = x.value.subColumnVector(mean);
+      // Σ(x − mean)² in one reduction, no array of squares (~30% of the forward's time)
+      INDArray variance = Nd4j.exec(new SquaredNorm(centred, true, 1)).divi(x.shape[1]);
+      inverseDeviation = Transforms.pow(variance.addi(epsilon), -0.5, false);
+      free(mean);
+      normalised = centred.muliColumnVector(inverseDeviation);
+      value = normalised.mulRowVector(gain).addiRowVector(bias);
+    }
     return result(
         value,
         x.needsGradient,
-        g -> {
-          // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
-          INDArray scaled = g.muliRowVector(gain);
-          // the rows' dot products in one reduction, no array of products
-          INDArray projection = Nd4j.createUninitialized(scaled.dataType(), scaled.size(0), 1);
-          Nd4j.exec(new Dot(scaled, normalised, projection, 1)).divi(width);
-          INDArray scaledMean = scaled.mean(true, 1);
-          INDArray correction = normalised.mulColumnVector(projection);
-          INDArray dx =
-              scaled.subiColumnVector(scaledMean).subi(correction).muliColumnVector(inverseDeviation);
-          free(projection, scaledMean, correction);
-          accumulate(x, dx, true);
-        },
+        g -> accumulate(x, layerNormBackward(g, gain, normalised, inverseDeviation), true),
         NOTHING_READ,
         normalised,
         inverseDeviation);
+  }
+
+  /** LayerNorm's input gradient, given its output's g, which it overwrites or frees. */
+  private static INDArray layerNormBackward(INDArray g, INDArray gain, INDArray normalised, INDArray inverseDeviation) {
+    if (FusedKernels.applyTo(g, gain, normalised, inverseDeviation)) {
+      VectorKernels.layerNormBackward(g, gain, normalised, inverseDeviation);
+      return g;
+    }
+    // dx = (g·γ − mean(g·γ) − x̂ · mean(g·γ ⊙ x̂)) / σ
+    INDArray scaled = g.muliRowVector(gain);
+    // the rows' dot products in one reduction, no array of products
+    INDArray projection = Nd4j.createUninitialized(scaled.dataType(), scaled.size(0), 1);
+    Nd4j.exec(new Dot(scaled, normalised, projection, 1)).divi(scaled.size(1));
+    INDArray scaledMean = scaled.mean(true, 1);
+    INDArray correction = normalised.mulColumnVector(projection);
+    INDArray dx = scaled.subiColumnVector(scaledMean).subi(correction).muliColumnVector(inverseDeviation);
+    free(projection, scaledMean, correction);
+    return dx;
   }
 
   /**
@@ -374,6 +389,12 @@ public final class Tape implements AutoCloseable {
   private record Activated(INDArray value, INDArray derivative) {}
 
   private static Activated activate(HiddenActivation activation, INDArray x, boolean differentiate) {
+    if (activation == HiddenActivation.GELU_ERF && FusedKernels.applyTo(x)) {
+      INDArray value = Nd4j.createUninitialized(x.dataType(), x.shape());
+      INDArray derivative = differentiate ? Nd4j.createUninitialized(x.dataType(), x.shape()) : null;
+      VectorKernels.gelu(x, value, derivative);
+      return new Activated(value, derivative);
+    }
     if (activation == HiddenActivation.GELU_ERF) {
       // x·Φ(x), and Φ(x) + x·φ(x), from one erf
       INDArray cdf = erf(x.div(SQRT_2)).addi(1).muli(0.5);
@@ -459,7 +480,7 @@ public final class Tape implements AutoCloseable {
     BatchedGemm.multiply(scores);
     for (INDArray sequence : probabilities) {
       if (sequence != null) {
-        Transforms.softmax(rowsOf(sequence), false);
+        softmax(rowsOf(sequence));
       }
     }
     BatchedGemm.multiply(contexts);
@@ -469,6 +490,15 @@ public final class Tape implements AutoCloseable {
         g -> attentionBackward(g, q, k, v, probabilities, queryOffsets, keyOffsets, scale),
         new Var[] {q, k, v},
         probabilities);
+  }
+
+  /** The softmax of each row, in place. */
+  private static void softmax(INDArray rows) {
+    if (FusedKernels.applyTo(rows)) {
+      VectorKernels.softmax(rows, null);
+    } else {
+      Transforms.softmax(rows, false);
+    }
   }
 
   /** A sequence's [heads, queries, keys] probabilities as [heads · queries, keys] rows. */
@@ -509,10 +539,14 @@ public final class Tape implements AutoCloseable {
         // softmax backward, row-wise, in place: dS = P ⊙ (dP − Σ(dP ⊙ P))
         INDArray dScores = rowsOf(dProbabilities[s]);
         INDArray rowsP = rowsOf(probabilities[s]);
-        INDArray products = dScores.mul(rowsP);
-        INDArray sums = products.sum(true, 1);
-        dScores.subiColumnVector(sums).muli(rowsP);
-        free(products, sums);
+        if (FusedKernels.applyTo(dScores, rowsP)) {
+          VectorKernels.softmaxBackward(dScores, rowsP);
+        } else {
+          INDArray products = dScores.mul(rowsP);
+          INDArray sums = products.sum(true, 1);
+          dScores.subiColumnVector(sums).muli(rowsP);
+          free(products, sums);
+        }
       }
     }
     BatchedGemm.multiply(fromScores);

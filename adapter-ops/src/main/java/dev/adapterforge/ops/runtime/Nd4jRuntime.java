@@ -1,5 +1,6 @@
 package dev.adapterforge.ops.runtime;
 
+import dev.adapterforge.ops.encoder.FusedKernels;
 import java.io.Serializable;
 import java.util.Properties;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -7,9 +8,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The ND4J backend this JVM loaded (nd4j-native or CUDA, chosen by the build profile), its BLAS and
- * thread count, and whether a small matrix product computed through it is right.
+ * thread count, whether a small matrix product computed through it is right, and whether training's
+ * fused kernels run ({@link FusedKernels}: they need the Vector API module).
  */
-public record Nd4jRuntime(String backend, String blasVendor, int ompThreads, boolean matmulCorrect)
+public record Nd4jRuntime(String backend, String blasVendor, int ompThreads, boolean matmulCorrect, boolean fusedKernels)
     implements Serializable {
 
   /** Loads the backend if this JVM has not yet, then probes it. */
@@ -21,6 +23,7 @@ public record Nd4jRuntime(String backend, String blasVendor, int ompThreads, boo
         Nd4j.getBackend().getClass().getSimpleName(),
         String.valueOf(env.getOrDefault("blas.vendor", "unknown")),
         Integer.parseInt(String.valueOf(env.getOrDefault("omp.threads", "0"))),
-        a.mmul(a).equalsWithEps(expected, 0));
+        a.mmul(a).equalsWithEps(expected, 0),
+        FusedKernels.active());
   }
 }

@@ -12,6 +12,7 @@ class Nd4jRuntimeTest {
 
     assertEquals("CpuBackend", runtime.backend());
     assertTrue(runtime.matmulCorrect());
+    assertTrue(runtime.fusedKernels(), "the tests' JVM options add the Vector API module");
     assertTrue(runtime.ompThreads() > 0, "omp threads: " + runtime.ompThreads());
   }
 }

@@ -61,7 +61,9 @@ argv = (["java", "@" + project + "/bin/java17.args",
         + shlex.split(os.environ["KERNEL_JAVA_OPTS"])
         # The kernel's jars first: Spark's jars carry an older Gson than the Jupyter protocol library needs.
         + ["-cp", os.environ["KERNEL_CLASSPATH"], "dev.adapterforge.notebooks.NotebookKernel", "{connection_file}"])
-env = {"ADAPTERFORGE_HOME": project, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
+# MKL threads with libnd4j's OpenMP runtime, as bin/adapterforge has it
+env = {"ADAPTERFORGE_HOME": project, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+       "MKL_THREADING_LAYER": os.environ.get("MKL_THREADING_LAYER", "GNU")}
 if "ADAPTERFORGE_ROOT" in os.environ:
     env["ADAPTERFORGE_ROOT"] = os.environ["ADAPTERFORGE_ROOT"]
 with open(os.environ["SPEC"], "w") as f:

@@ -17,6 +17,11 @@ public final class SparkSessions {
    */
   static final String VECTOR_MODULE_OPTION = "--add-modules=jdk.incubator.vector";
   static final String EXECUTOR_DEFAULT_JAVA_OPTIONS = "spark.executor.defaultJavaOptions";
+  /** The library ND4J's BLAS binding loads: MKL by default (bin/java17.args), OpenBLAS if unset. */
+  static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
+  static final String DEFAULT_BLAS = "mkl_rt";
+  /** MKL threads with libnd4j's OpenMP runtime, not a second one (bin/adapterforge). */
+  static final String EXECUTOR_MKL_THREADING = "spark.executorEnv.MKL_THREADING_LAYER";
 
   private SparkSessions() {}
 
@@ -39,7 +44,8 @@ public final class SparkSessions {
         "spark.sql.warehouse.dir", options.root().resolve("warehouse").toAbsolutePath().toUri().toString());
     conf.set("spark.sql.extensions", withDeltaExtension(conf.get("spark.sql.extensions", "")));
     conf.setIfMissing("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
-    conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withVectorModule(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
+    conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withExecutorOptions(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
+    conf.setIfMissing(EXECUTOR_MKL_THREADING, "GNU");
     return conf;
   }
 
@@ -61,9 +67,19 @@ public final class SparkSessions {
     return SparkSession.builder().config(conf).getOrCreate();
   }
 
-  /** The options with the Vector API module added, unless they name it already. */
-  private static String withVectorModule(String options) {
-    return options.contains("jdk.incubator.vector") ? options : (options + " " + VECTOR_MODULE_OPTION).strip();
+  /**
+   * The executors' default options with what training needs added, unless they set it already: the
+   * Vector API module, and the BLAS this driver loads (MKL by default).
+   */
+  private static String withExecutorOptions(String options) {
+    StringBuilder all = new StringBuilder(options);
+    if (!options.contains("jdk.incubator.vector")) {
+      all.append(' ').append(VECTOR_MODULE_OPTION);
+    }
+    if (!options.contains(BLAS_PROPERTY)) {
+      all.append(" -D").append(BLAS_PROPERTY).append('=').append(System.getProperty(BLAS_PROPERTY, DEFAULT_BLAS));
+    }
+    return all.toString().strip();
   }
 
   private static String withDeltaExtension(String configured) {

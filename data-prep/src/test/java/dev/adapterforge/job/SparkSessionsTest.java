@@ -73,10 +73,16 @@ class SparkSessionsTest {
   }
 
   @Test
-  void executorsResolveTheVectorApiModuleBesideAnyDefaultOptions() {
-    assertEquals(SparkSessions.VECTOR_MODULE_OPTION, conf().get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
-    String admins = "-XX:+UseG1GC " + SparkSessions.VECTOR_MODULE_OPTION;
+  void executorsGetTheVectorApiModuleAndTheDriversBlasBesideAnyDefaultOptions() {
+    // the tests' JVM loads MKL, as bin/java17.args tells every JVM to
+    String training = SparkSessions.VECTOR_MODULE_OPTION + " -Dorg.bytedeco.openblas.load=mkl_rt";
+    assertEquals(training, conf().get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+    assertEquals("GNU", conf().get("spark.executorEnv.MKL_THREADING_LAYER"));
+    String admins = "-XX:+UseG1GC " + training;
     assertEquals(admins, conf("--conf", "spark.executor.defaultJavaOptions=-XX:+UseG1GC").get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
     assertEquals(admins, conf("--conf", "spark.executor.defaultJavaOptions=" + admins).get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+    String openBlas = "-Dorg.bytedeco.openblas.load=openblas";
+    assertEquals(openBlas + " " + SparkSessions.VECTOR_MODULE_OPTION,
+        conf("--conf", "spark.executor.defaultJavaOptions=" + openBlas).get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
   }
 }

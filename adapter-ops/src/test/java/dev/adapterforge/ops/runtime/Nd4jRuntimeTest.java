@@ -12,6 +12,8 @@ class Nd4jRuntimeTest {
 
     assertEquals("CpuBackend", runtime.backend());
     assertTrue(runtime.matmulCorrect());
+    // MKL through bin/java17.args; OpenBLAS in the build's second run of the GEMM tests
+    assertEquals(System.getProperty("adapterforge.test.blas"), runtime.blasVendor());
     assertTrue(runtime.fusedKernels(), "the tests' JVM options add the Vector API module");
     assertTrue(runtime.ompThreads() > 0, "omp threads: " + runtime.ompThreads());
   }

@@ -11,16 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The tape's element-wise and row-wise operations fused into one pass each, in the JDK's Vector API
- * (16 float lanes with AVX-512): GELU with its derivative, LayerNorm and its backward, softmax and
- * its backward. Only code that {@link FusedKernels#applyTo} admitted calls these: dense row-major
+ * (16 float lanes with AVX-512): GELU with its derivative, LayerNorm and its backward, softmax (with
+ * the loss's bias added first) and its backward. Only code that {@link FusedKernels#applyTo} admitted calls these: dense row-major
  * float arrays in host memory.
  *
  * <p>Each worker copies a block or a row into a Java array, computes there and copies the results
  * out: the copies run at memcpy speed in cache, and the arithmetic works on arrays, which the Vector
  * API's loads and stores handle best. Work is split over as many threads as the BLAS has.
  *
- * <p>Reductions sum in float lanes, as libnd4j does; results agree with the composed ND4J ops to
- * float rounding (VectorKernelsTest).
+ * <p>Reductions sum in float lanes, as libnd4j does; results agree with the same formulas computed in
+ * double to float rounding (VectorKernelsTest).
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;

@@ -15,7 +15,8 @@ public final class SparkSessions {
    * Training's fused kernels (adapter-ops' FusedKernels) need the Vector API, an incubator module a
    * JVM resolves only when told to; without it executors train on, slower.
    */
-  static final String VECTOR_MODULE_OPTION = "--add-modules=jdk.incubator.vector";
+  private static final String VECTOR_MODULE = "jdk.incubator.vector";
+  static final String VECTOR_MODULE_OPTION = "--add-modules=" + VECTOR_MODULE;
   static final String EXECUTOR_DEFAULT_JAVA_OPTIONS = "spark.executor.defaultJavaOptions";
   /** The library ND4J's BLAS binding loads: MKL by default (bin/java17.args), OpenBLAS if unset. */
   static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
@@ -73,7 +74,7 @@ public final class SparkSessions {
    */
   private static String withExecutorOptions(String options) {
     StringBuilder all = new StringBuilder(options);
-    if (!options.contains("jdk.incubator.vector")) {
+    if (!options.contains(VECTOR_MODULE)) {
       all.append(' ').append(VECTOR_MODULE_OPTION);
     }
     if (!options.contains(BLAS_PROPERTY)) {

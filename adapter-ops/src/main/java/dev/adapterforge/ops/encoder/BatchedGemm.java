@@ -25,9 +25,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * call above {@link #SINGLE_THREADED_WORK} multiply-adds: on such small products waking its threads
  * costs more than they give (38 GFLOP/s). Cut into row blocks below that, each call runs on its
  * caller, and the blocks are shared among as many Java threads as the BLAS has (107 GFLOP/s on two
- * cores). MKL threads small calls too: its Java threads set their own MKL thread count to one for the
- * duration (attention took 790 ms of an mBERT step with MKL's threads, 260 without). Other backends (CUDA), other data types and layouts the BLAS cannot read take the {@link
- * Mmul}.
+ * cores). MKL threads small calls too, so the Java threads set their own MKL thread count to one for
+ * the duration (attention took 790 ms of an mBERT step with MKL's threads, 260 without). Other
+ * backends (CUDA), other data types and layouts the BLAS cannot read take the {@link Mmul}.
  */
 final class BatchedGemm {
   // compile-time constants: reading them loads no native library, so other backends never do

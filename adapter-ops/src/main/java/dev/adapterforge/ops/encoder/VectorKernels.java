@@ -3,7 +3,6 @@ package dev.adapterforge.ops.encoder;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,15 +11,15 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The tape's element-wise and row-wise operations fused into one pass each, in the JDK's Vector API
  * (16 float lanes with AVX-512): GELU with its derivative, LayerNorm and its backward, softmax (with
- * the loss's bias added first) and its backward. Only code that {@link FusedKernels#applyTo} admitted calls these: dense row-major
- * float arrays in host memory.
+ * the loss's bias added first) and its backward. Only code that {@link FusedKernels#applyTo}
+ * admitted calls these: dense row-major float arrays in host memory.
  *
  * <p>Each worker copies a block or a row into a Java array, computes there and copies the results
  * out: the copies run at memcpy speed in cache, and the arithmetic works on arrays, which the Vector
  * API's loads and stores handle best. Work is split over as many threads as the BLAS has.
  *
- * <p>Reductions sum in float lanes, as libnd4j does; results agree with the same formulas computed in
- * double to float rounding (VectorKernelsTest).
+ * <p>Reductions sum in float lanes, as libnd4j does; results agree with the same formulas computed
+ * in double to float rounding (VectorKernelsTest).
  */
 final class VectorKernels {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
@@ -242,7 +241,8 @@ final class VectorKernels {
         }
         FloatVector maxima = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < width; i += LANES) {
-          maxima = maxima.lanewise(VectorOperators.MAX, FloatVector.fromArray(FLOATS, a, i), FLOATS.indexInRange(i, width));
+          maxima = maxima.lanewise(
+              VectorOperators.MAX, FloatVector.fromArray(FLOATS, a, i), FLOATS.indexInRange(i, width));
         }
         float max = maxima.reduceLanes(VectorOperators.MAX);
         FloatVector sums = FloatVector.zero(FLOATS);

@@ -26,7 +26,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The tape's arrays live outside DL4J's workspaces: a workspace frees nothing until its cycle
  * ends, so every temporary of the pass would add to the peak, and the tape frees each array as
- * soon as nothing needs it. Only the layer's output and input gradient go in DL4J's workspaces.
+ * soon as nothing needs it, into an {@link ArrayPool} the layer keeps from step to step. Only the
+ * layer's output and input gradient go in DL4J's workspaces.
  */
 final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   private static final long serialVersionUID = 1L;
@@ -42,6 +43,8 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   /** Whether the output has the predicted tokens' rows alone. */
   private boolean predictedOnly;
   private Var output;
+  /** The tapes' memory: what a backward pass frees serves the next forward pass. */
+  private final ArrayPool arrays = new ArrayPool();
 
   EagerEncoderLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -56,7 +59,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
     predictedOnly = config.predictedRowsOnly() && batch.predicted().length > 0;
     // the tape frees its arrays itself, as soon as nothing needs them: none go in a workspace
     try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      tape = new Tape(training);
+      tape = new Tape(training, arrays);
       onTape = new LinkedHashMap<>();
       parameters.forEach((name, value) -> onTape.put(name, tape.parameter(value)));
       EagerEncoder encoder =
@@ -71,6 +74,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
     }
     INDArray sequences = unpack(output.value(), workspaceMgr);
     tape.releaseSince(0, null);
+    arrays.releaseIdle();
     if (!training) {
       closeTape();
     }
@@ -107,13 +111,13 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   private INDArray pack(INDArray epsilon) {
     if (predictedOnly) {
       int[] rows = batch.predicted();
-      INDArray packed = Nd4j.createUninitialized(dataType, rows.length, epsilon.size(1));
+      INDArray packed = arrays.uninitialized(dataType, rows.length, epsilon.size(1));
       for (int i = 0; i < rows.length; i++) {
         packed.getRow(i).assign(tokenColumn(epsilon, rows[i]));
       }
       return packed;
     }
-    INDArray packed = Nd4j.createUninitialized(dataType, batch.tokens(), epsilon.size(1));
+    INDArray packed = arrays.uninitialized(dataType, batch.tokens(), epsilon.size(1));
     for (int s = 0; s < batch.offsets().length; s++) {
       packedRows(packed, s).assign(sequenceColumns(epsilon, s).transpose());
     }

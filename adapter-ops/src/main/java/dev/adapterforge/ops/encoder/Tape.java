@@ -28,7 +28,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * tape works outside ND4J workspaces and closes every array it made once the forward pass has
  * {@link #release released} it and every backward step that reads it has run. A step keeps only
  * what its backward reads (a frozen dense layer, for one, keeps nothing), so the training peak is
- * the frozen weights plus those saved arrays, not every intermediate of the pass.
+ * the frozen weights plus those saved arrays, not every intermediate of the pass. The arrays it
+ * makes for its results take their memory from an {@link ArrayPool}, which reuses it across steps.
  */
 public final class Tape implements AutoCloseable {
   private static final double SQRT_2 = Math.sqrt(2);
@@ -95,13 +96,16 @@ public final class Tape implements AutoCloseable {
   private final List<Var> owned = new ArrayList<>();
   private final List<Var> parameters = new ArrayList<>();
   private final boolean recording;
+  private final ArrayPool arrays;
 
   /**
    * @param recording whether to record backward steps: false for inference, where parameters are
    *     constants too
+   * @param arrays where the tape's arrays take their memory from and give it back to
    */
-  public Tape(boolean recording) {
+  Tape(boolean recording, ArrayPool arrays) {
     this.recording = recording;
+    this.arrays = arrays;
   }
 
   /** A value no gradient is wanted for and the caller keeps: a frozen weight. */
@@ -169,26 +173,40 @@ public final class Tape implements AutoCloseable {
     }
   }
 
-  private static void freeIfUnused(Var var) {
+  private void freeIfUnused(Var var) {
     if (var.released && var.readers == 0 && var.value != null) {
       free(var.value);
       var.value = null;
     }
   }
 
-  /** Closes arrays that own their buffer; a view's buffer belongs to the array it views. */
-  private static void free(INDArray... arrays) {
-    if (arrays != null) {
-      for (INDArray array : arrays) {
-        if (array != null && array.closeable()) {
+  /**
+   * Gives arrays from the pool back to it and closes others that own their buffer; a view's buffer
+   * belongs to the array it views.
+   */
+  private void free(INDArray... toFree) {
+    if (toFree != null) {
+      for (INDArray array : toFree) {
+        if (array != null && !arrays.recycle(array) && array.closeable()) {
           array.close();
         }
       }
     }
   }
 
+  /** A row-major array from the pool, its contents undefined until written. */
+  private INDArray uninitialized(DataType dataType, long... shape) {
+    return arrays.uninitialized(dataType, shape);
+  }
+
+  /** op(a) · op(b), a new array. */
+  private INDArray product(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+    INDArray c = uninitialized(a.dataType(), transposeA ? a.size(1) : a.size(0), transposeB ? b.size(0) : b.size(1));
+    return Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0);
+  }
+
   /** Adds {@code gradient} to {@code target}'s; {@code owned}: a fresh array the tape may keep or free. */
-  private static void accumulate(Var target, INDArray gradient, boolean owned) {
+  private void accumulate(Var target, INDArray gradient, boolean owned) {
     if (!target.needsGradient) {
       if (owned) {
         free(gradient);
@@ -204,12 +222,12 @@ public final class Tape implements AutoCloseable {
   }
 
   /** Adds op(a)·op(b) to {@code target}'s gradient, in place where it already has one. */
-  private static void accumulateProduct(Var target, INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
+  private void accumulateProduct(Var target, INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
     if (!target.needsGradient) {
       return;
     }
     if (target.gradient == null) {
-      target.gradient = Nd4j.gemm(a, b, transposeA, transposeB);
+      target.gradient = product(a, b, transposeA, transposeB);
     } else {
       Nd4j.gemm(a, b, target.gradient, transposeA, transposeB, 1, 1);
     }
@@ -240,7 +258,7 @@ public final class Tape implements AutoCloseable {
 
   /** x · op(W) (+ b): one GEMM, the bias added in place; backward reads W for dx and x for dW. */
   private Var linear(Var x, Var weight, Var bias, boolean transposeWeight) {
-    INDArray value = Nd4j.gemm(x.value, weight.value, false, transposeWeight);
+    INDArray value = product(x.value, weight.value, false, transposeWeight);
     if (bias != null) {
       value.addiRowVector(bias.value);
     }
@@ -272,7 +290,7 @@ public final class Tape implements AutoCloseable {
 
   public Var add(Var a, Var b) {
     return result(
-        a.value.add(b.value),
+        a.value.add(b.value, uninitialized(a.dataType, a.shape)),
         a.needsGradient || b.needsGradient,
         g -> {
           accumulate(a, g, false);
@@ -334,9 +352,9 @@ public final class Tape implements AutoCloseable {
     INDArray normalised;
     INDArray inverseDeviation;
     if (FusedKernels.applyTo(x.value, gain, bias)) {
-      value = Nd4j.createUninitialized(x.dataType, x.shape);
-      normalised = Nd4j.createUninitialized(x.dataType, x.shape);
-      inverseDeviation = Nd4j.createUninitialized(x.dataType, x.shape[0], 1);
+      value = uninitialized(x.dataType, x.shape);
+      normalised = uninitialized(x.dataType, x.shape);
+      inverseDeviation = uninitialized(x.dataType, x.shape[0], 1);
       VectorKernels.layerNorm(x.value, gain, bias, epsilon, value, normalised, inverseDeviation);
     } else {
       INDArray mean = x.value.mean(true, 1);
@@ -358,7 +376,7 @@ public final class Tape implements AutoCloseable {
   }
 
   /** LayerNorm's input gradient, given its output's g, which it overwrites or frees. */
-  private static INDArray layerNormBackward(INDArray g, INDArray gain, INDArray normalised, INDArray inverseDeviation) {
+  private INDArray layerNormBackward(INDArray g, INDArray gain, INDArray normalised, INDArray inverseDeviation) {
     if (FusedKernels.applyTo(g, gain, normalised, inverseDeviation)) {
       VectorKernels.layerNormBackward(g, gain, normalised, inverseDeviation);
       return g;
@@ -388,10 +406,10 @@ public final class Tape implements AutoCloseable {
   /** f(x) and, if asked for, f'(x) (else null), both fresh arrays. */
   private record Activated(INDArray value, INDArray derivative) {}
 
-  private static Activated activate(HiddenActivation activation, INDArray x, boolean differentiate) {
+  private Activated activate(HiddenActivation activation, INDArray x, boolean differentiate) {
     if (activation == HiddenActivation.GELU_ERF && FusedKernels.applyTo(x)) {
-      INDArray value = Nd4j.createUninitialized(x.dataType(), x.shape());
-      INDArray derivative = differentiate ? Nd4j.createUninitialized(x.dataType(), x.shape()) : null;
+      INDArray value = uninitialized(x.dataType(), x.shape());
+      INDArray derivative = differentiate ? uninitialized(x.dataType(), x.shape()) : null;
       VectorKernels.gelu(x, value, derivative);
       return new Activated(value, derivative);
     }
@@ -426,7 +444,7 @@ public final class Tape implements AutoCloseable {
   }
 
   /** f'(x), a fresh array, given x and f(x); GELU_ERF's is {@link #activate}'s. */
-  private static INDArray derivative(HiddenActivation activation, INDArray x, INDArray y) {
+  private INDArray derivative(HiddenActivation activation, INDArray x, INDArray y) {
     return switch (activation) {
       // ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²)
       case GELU_TANH -> {
@@ -464,13 +482,13 @@ public final class Tape implements AutoCloseable {
   public Var attention(
       Var q, Var k, Var v, int[] queryOffsets, int[] queryLengths, int[] keyOffsets, int[] keyLengths, int heads) {
     double scale = 1 / Math.sqrt(q.shape[1] / heads);
-    INDArray context = Nd4j.createUninitialized(q.dataType, q.shape);
+    INDArray context = uninitialized(q.dataType, q.shape);
     INDArray[] probabilities = new INDArray[keyOffsets.length];
     List<Product> scores = new ArrayList<>(keyOffsets.length);
     List<Product> contexts = new ArrayList<>(keyOffsets.length);
     for (int s = 0; s < keyOffsets.length; s++) {
       if (queryLengths[s] > 0) {
-        probabilities[s] = Nd4j.createUninitialized(q.dataType, heads, queryLengths[s], keyLengths[s]);
+        probabilities[s] = uninitialized(q.dataType, heads, queryLengths[s], keyLengths[s]);
         scores.add(new Product(byHead(q.value, queryOffsets[s], queryLengths[s], heads),
             byHead(k.value, keyOffsets[s], keyLengths[s], heads), probabilities[s], false, true, scale));
         contexts.add(new Product(probabilities[s], byHead(v.value, keyOffsets[s], keyLengths[s], heads),
@@ -506,13 +524,13 @@ public final class Tape implements AutoCloseable {
     return probabilities.reshape(probabilities.size(0) * probabilities.size(1), probabilities.size(2));
   }
 
-  private static void attentionBackward(
+  private void attentionBackward(
       INDArray gradient, Var q, Var k, Var v, INDArray[] probabilities, int[] queryOffsets, int[] keyOffsets, double scale) {
     // rows of sequences without queries get no gradient, and every other row is written once
     boolean everyKeyQueried = Arrays.stream(probabilities).allMatch(Objects::nonNull);
-    INDArray dq = Nd4j.createUninitialized(q.dataType, q.shape);
-    INDArray dk = everyKeyQueried ? Nd4j.createUninitialized(k.dataType, k.shape) : Nd4j.zeros(k.dataType, k.shape);
-    INDArray dv = everyKeyQueried ? Nd4j.createUninitialized(v.dataType, v.shape) : Nd4j.zeros(v.dataType, v.shape);
+    INDArray dq = uninitialized(q.dataType, q.shape);
+    INDArray dk = everyKeyQueried ? uninitialized(k.dataType, k.shape) : Nd4j.zeros(k.dataType, k.shape);
+    INDArray dv = everyKeyQueried ? uninitialized(v.dataType, v.shape) : Nd4j.zeros(v.dataType, v.shape);
     INDArray[] dProbabilities = new INDArray[probabilities.length];
     List<Product> fromContext = new ArrayList<>(2 * probabilities.length);
     List<Product> fromScores = new ArrayList<>(2 * probabilities.length);
@@ -524,7 +542,7 @@ public final class Tape implements AutoCloseable {
       int queries = (int) probabilities[s].size(1);
       int keys = (int) probabilities[s].size(2);
       INDArray dContext = byHead(gradient, queryOffsets[s], queries, heads);
-      dProbabilities[s] = Nd4j.createUninitialized(gradient.dataType(), heads, queries, keys);
+      dProbabilities[s] = uninitialized(gradient.dataType(), heads, queries, keys);
       fromContext.add(new Product(dContext, byHead(v.value, keyOffsets[s], keys, heads), dProbabilities[s], false, true, 1));
       fromContext.add(new Product(probabilities[s], dContext, byHead(dv, keyOffsets[s], keys, heads), true, false, 1));
       // dProbabilities[s] holds the scores' gradient by then

@@ -30,10 +30,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * backends (CUDA), other data types and layouts the BLAS cannot read take the {@link Mmul}.
  */
 final class BatchedGemm {
-  // compile-time constants: reading them loads no native library, so other backends never do
-  private static final int ROW_MAJOR = openblas_nolapack.CblasRowMajor;
-  private static final int NO_TRANS = openblas_nolapack.CblasNoTrans;
-  private static final int TRANS = openblas_nolapack.CblasTrans;
   /** OpenBLAS's gemm runs on the caller's thread up to this m·n·k (SMP_THRESHOLD_MIN · the threshold). */
   private static final double SINGLE_THREADED_WORK = 65536.0 * openblas_nolapack.OPENBLAS_GEMM_MULTITHREAD_THRESHOLD;
 
@@ -70,11 +66,9 @@ final class BatchedGemm {
 
   /** As {@link #multiply(List)}, on at most {@code threads} threads. */
   static void multiply(List<Product> products, int threads) {
-    Blas.Vendor vendor = Nd4j.factory().blas().getBlasVendor();
-    boolean cblas = vendor == Blas.Vendor.OPENBLAS || vendor == Blas.Vendor.MKL;
     List<RowBlock> blocks = new ArrayList<>();
     for (Product product : products) {
-      if (cblas && product.blasReadable()) {
+      if (Gemm.cblas() && product.blasReadable()) {
         int rows = (int) Math.max(1, Math.min(product.m(), SINGLE_THREADED_WORK / ((double) product.n() * product.k())));
         for (int i = 0; i < product.c().size(0); i++) {
           for (int row = 0; row < product.m(); row += rows) {
@@ -94,7 +88,7 @@ final class BatchedGemm {
     }
     int workers = Math.max(1, Math.min(threads, blocks.size()));
     double total = cumulativeWork[blocks.size()];
-    boolean mkl = vendor == Blas.Vendor.MKL;
+    boolean mkl = Gemm.VENDOR == Blas.Vendor.MKL;
     IntStream.range(0, workers)
         .parallel()
         .forEach(
@@ -128,9 +122,9 @@ final class BatchedGemm {
       // op(a)'s rows are a's rows, or a's columns when transposed
       long aOffset = p.transposeA() ? row : row * a.stride(1);
       openblas_nolapack.cblas_sgemm(
-          ROW_MAJOR, p.transposeA() ? TRANS : NO_TRANS, p.transposeB() ? TRANS : NO_TRANS, rows, p.n(), p.k(),
-          (float) p.alpha(), element(a, i, aOffset), (int) a.stride(1), element(p.b(), i, 0), (int) p.b().stride(1),
-          0f, element(p.c(), i, row * p.c().stride(1)), (int) p.c().stride(1));
+          Gemm.ROW_MAJOR, p.transposeA() ? Gemm.TRANS : Gemm.NO_TRANS, p.transposeB() ? Gemm.TRANS : Gemm.NO_TRANS,
+          rows, p.n(), p.k(), (float) p.alpha(), element(a, i, aOffset), (int) a.stride(1), element(p.b(), i, 0),
+          (int) p.b().stride(1), 0f, element(p.c(), i, row * p.c().stride(1)), (int) p.c().stride(1));
     }
   }
 

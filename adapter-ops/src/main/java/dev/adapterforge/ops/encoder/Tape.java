@@ -202,7 +202,7 @@ public final class Tape implements AutoCloseable {
   /** op(a) · op(b), a new array. */
   private INDArray product(INDArray a, INDArray b, boolean transposeA, boolean transposeB) {
     INDArray c = uninitialized(a.dataType(), transposeA ? a.size(1) : a.size(0), transposeB ? b.size(0) : b.size(1));
-    return Nd4j.gemm(a, b, c, transposeA, transposeB, 1, 0);
+    return Gemm.multiply(a, b, c, transposeA, transposeB, 1, 0);
   }
 
   /** Adds {@code gradient} to {@code target}'s; {@code owned}: a fresh array the tape may keep or free. */
@@ -229,7 +229,7 @@ public final class Tape implements AutoCloseable {
     if (target.gradient == null) {
       target.gradient = product(a, b, transposeA, transposeB);
     } else {
-      Nd4j.gemm(a, b, target.gradient, transposeA, transposeB, 1, 1);
+      Gemm.multiply(a, b, target.gradient, transposeA, transposeB, 1, 1);
     }
   }
 

@@ -496,11 +496,7 @@ public final class Tape implements AutoCloseable {
       }
     }
     BatchedGemm.multiply(scores);
-    for (INDArray sequence : probabilities) {
-      if (sequence != null) {
-        softmax(rowsOf(sequence));
-      }
-    }
+    softmax(rowsOf(probabilities));
     BatchedGemm.multiply(contexts);
     return result(
         context,
@@ -510,18 +506,40 @@ public final class Tape implements AutoCloseable {
         probabilities);
   }
 
-  /** The softmax of each row, in place. */
-  private static void softmax(INDArray rows) {
-    if (FusedKernels.applyTo(rows)) {
+  /** The softmax of each row of each array, in place. */
+  private static void softmax(List<INDArray> rows) {
+    if (FusedKernels.applyTo(rows.toArray(INDArray[]::new))) {
       VectorKernels.softmax(rows, null);
     } else {
-      Transforms.softmax(rows, false);
+      rows.forEach(array -> Transforms.softmax(array, false));
     }
   }
 
-  /** A sequence's [heads, queries, keys] probabilities as [heads · queries, keys] rows. */
-  private static INDArray rowsOf(INDArray probabilities) {
-    return probabilities.reshape(probabilities.size(0) * probabilities.size(1), probabilities.size(2));
+  /**
+   * Softmax's input gradient, in place of the probabilities' {@code gradients}, row-wise: dS = P ⊙
+   * (dP − Σ(dP ⊙ P)).
+   */
+  private void softmaxBackward(List<INDArray> gradients, List<INDArray> probabilities) {
+    List<INDArray> all = new ArrayList<>(gradients);
+    all.addAll(probabilities);
+    if (FusedKernels.applyTo(all.toArray(INDArray[]::new))) {
+      VectorKernels.softmaxBackward(gradients, probabilities);
+      return;
+    }
+    for (int i = 0; i < gradients.size(); i++) {
+      INDArray products = gradients.get(i).mul(probabilities.get(i));
+      INDArray sums = products.sum(true, 1);
+      gradients.get(i).subiColumnVector(sums).muli(probabilities.get(i));
+      free(products, sums);
+    }
+  }
+
+  /** Each sequence's [heads, queries, keys] array, if any, as [heads · queries, keys] rows. */
+  private static List<INDArray> rowsOf(INDArray[] sequences) {
+    return Arrays.stream(sequences)
+        .filter(Objects::nonNull)
+        .map(x -> x.reshape(x.size(0) * x.size(1), x.size(2)))
+        .toList();
   }
 
   private void attentionBackward(
@@ -552,21 +570,7 @@ public final class Tape implements AutoCloseable {
           byHead(dk, keyOffsets[s], keys, heads), true, false, scale));
     }
     BatchedGemm.multiply(fromContext);
-    for (int s = 0; s < probabilities.length; s++) {
-      if (probabilities[s] != null) {
-        // softmax backward, row-wise, in place: dS = P ⊙ (dP − Σ(dP ⊙ P))
-        INDArray dScores = rowsOf(dProbabilities[s]);
-        INDArray rowsP = rowsOf(probabilities[s]);
-        if (FusedKernels.applyTo(dScores, rowsP)) {
-          VectorKernels.softmaxBackward(dScores, rowsP);
-        } else {
-          INDArray products = dScores.mul(rowsP);
-          INDArray sums = products.sum(true, 1);
-          dScores.subiColumnVector(sums).muli(rowsP);
-          free(products, sums);
-        }
-      }
-    }
+    softmaxBackward(rowsOf(dProbabilities), rowsOf(probabilities));
     BatchedGemm.multiply(fromScores);
     free(dProbabilities);
     accumulate(q, dq, true);

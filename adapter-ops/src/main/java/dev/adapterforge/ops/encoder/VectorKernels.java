@@ -1,6 +1,8 @@
 package dev.adapterforge.ops.encoder;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -115,9 +117,14 @@ final class VectorKernels {
   }
 
   /** A row-major [rows, width] array's rows: row r's elements start at r · width. */
-  private record Rows(FloatBuffer elements, int rows, int width) {
+  private record Rows(FloatBuffer elements, int rows, int width, int index) {
     static Rows of(INDArray x) {
-      return new Rows(HostArrays.elements(x), (int) x.size(0), (int) x.size(1));
+      return of(x, 0);
+    }
+
+    /** @param index where the array is in a {@link RowSets} */
+    static Rows of(INDArray x, int index) {
+      return new Rows(HostArrays.elements(x), (int) x.size(0), (int) x.size(1), index);
     }
 
     void read(int row, float[] into) {
@@ -127,6 +134,48 @@ final class VectorKernels {
     void write(int row, float[] from) {
       elements.put(row * width, from, 0, width);
     }
+  }
+
+  /** The rows of several arrays, numbered one after another. */
+  private record RowSets(Rows[] sets, int[] firstRows) {
+    static RowSets of(List<INDArray> arrays) {
+      Rows[] sets = new Rows[arrays.size()];
+      int[] firstRows = new int[sets.length + 1];
+      for (int i = 0; i < sets.length; i++) {
+        sets[i] = Rows.of(arrays.get(i), i);
+        firstRows[i + 1] = firstRows[i] + sets[i].rows();
+      }
+      return new RowSets(sets, firstRows);
+    }
+
+    int count() {
+      return firstRows[sets.length];
+    }
+
+    int maxWidth() {
+      return Arrays.stream(sets).mapToInt(Rows::width).max().orElse(0);
+    }
+
+    long meanWidth() {
+      return Arrays.stream(sets).mapToLong(set -> (long) set.rows() * set.width()).sum() / Math.max(1, count());
+    }
+
+    /** Calls {@code action} with each of rows [first, end): its array's rows and its row there. */
+    void forEach(int first, int end, RowAction action) {
+      int set = Arrays.binarySearch(firstRows, first);
+      set = set >= 0 ? set : -set - 2;
+      for (int row = first; row < end; row++) {
+        while (row >= firstRows[set + 1]) {
+          set++;
+        }
+        action.run(sets[set], row - firstRows[set]);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface RowAction {
+    void run(Rows set, int row);
   }
 
   /** A [width] vector as a Java array padded with zeros to whole vectors. */
@@ -225,14 +274,23 @@ final class VectorKernels {
 
   /** The softmax of each row of a [rows, width] array plus {@code bias} ([width], or null), in place. */
   static void softmax(INDArray x, INDArray bias) {
-    Rows rows = Rows.of(x);
-    int width = rows.width();
+    softmax(List.of(x), bias);
+  }
+
+  /**
+   * The softmax of each row of several row-major arrays (widths may differ) plus {@code bias}
+   * (null, or [width] when they share it), in place, all in one split: attention's sequences are
+   * many small arrays, and a fork per array cost as much as the arithmetic.
+   */
+  static void softmax(List<INDArray> arrays, INDArray bias) {
+    RowSets rows = RowSets.of(arrays);
     float[] biases = bias == null ? null : paddedCopy(bias);
-    split(rows.rows(), width, (first, end) -> {
-      float[] a = new float[padded(width)];
+    split(rows.count(), rows.meanWidth(), (first, end) -> {
+      float[] a = new float[padded(rows.maxWidth())];
       float[] e = new float[a.length];
-      for (int row = first; row < end; row++) {
-        rows.read(row, a);
+      rows.forEach(first, end, (set, row) -> {
+        int width = set.width();
+        set.read(row, a);
         if (biases != null) {
           // both paddings are zero, so a's stays zero
           for (int i = 0; i < width; i += LANES) {
@@ -255,35 +313,39 @@ final class VectorKernels {
         for (int i = 0; i < width; i += LANES) {
           FloatVector.fromArray(FLOATS, e, i).mul(inverseSum).intoArray(e, i);
         }
-        rows.write(row, e);
-      }
+        set.write(row, e);
+      });
     });
   }
 
   /**
-   * Softmax's input gradient, in place of the probabilities' {@code gradient}: per row,
-   * dS = P ⊙ (dP − Σ dP ⊙ P).
+   * Softmax's input gradient, in place of the probabilities' gradients, {@code gradients[i]} for
+   * {@code probabilities[i]}: per row, dS = P ⊙ (dP − Σ dP ⊙ P). One split for all, as {@link
+   * #softmax(List, INDArray)}.
    */
-  static void softmaxBackward(INDArray gradient, INDArray probabilities) {
-    Rows g = Rows.of(gradient);
-    Rows p = Rows.of(probabilities);
-    int width = g.width();
-    split(g.rows(), width, (first, end) -> {
-      float[] dp = new float[padded(width)];
+  static void softmaxBackward(List<INDArray> gradients, List<INDArray> probabilities) {
+    RowSets g = RowSets.of(gradients);
+    RowSets p = RowSets.of(probabilities);
+    split(g.count(), g.meanWidth(), (first, end) -> {
+      float[] dp = new float[padded(g.maxWidth())];
       float[] pr = new float[dp.length];
-      for (int row = first; row < end; row++) {
-        g.read(row, dp);
-        p.read(row, pr);
+      g.forEach(first, end, (set, row) -> {
+        int width = set.width();
+        set.read(row, dp);
+        p.sets()[set.index()].read(row, pr);
         FloatVector products = FloatVector.zero(FLOATS);
         for (int i = 0; i < width; i += LANES) {
-          products = FloatVector.fromArray(FLOATS, dp, i).fma(FloatVector.fromArray(FLOATS, pr, i), products);
+          // lanes beyond width hold a wider row's values
+          products = products.add(
+              FloatVector.fromArray(FLOATS, dp, i).mul(FloatVector.fromArray(FLOATS, pr, i)),
+              FLOATS.indexInRange(i, width));
         }
         float dot = products.reduceLanes(VectorOperators.ADD);
         for (int i = 0; i < width; i += LANES) {
           FloatVector.fromArray(FLOATS, dp, i).sub(dot).mul(FloatVector.fromArray(FLOATS, pr, i)).intoArray(dp, i);
         }
-        g.write(row, dp);
-      }
+        set.write(row, dp);
+      });
     });
   }
 }

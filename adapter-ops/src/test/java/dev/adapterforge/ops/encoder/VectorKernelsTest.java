@@ -3,6 +3,8 @@ package dev.adapterforge.ops.encoder;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -110,8 +112,35 @@ class VectorKernelsTest {
     INDArray dpDouble = dp.castTo(DataType.DOUBLE);
     INDArray p = probabilities.castTo(DataType.DOUBLE);
     INDArray expectedDs = dpDouble.subColumnVector(dpDouble.mul(p).sum(true, 1)).muli(p);
-    VectorKernels.softmaxBackward(dp, probabilities);
+    VectorKernels.softmaxBackward(List.of(dp), List.of(probabilities));
     assertClose(expectedDs, dp);
+  }
+
+  @Test
+  void softmaxesOfArraysOfSeveralWidthsInOneCall() {
+    Nd4j.getRandom().setSeed(9);
+    // attention's sequences: a narrower row after a wider one finds the wider one's values in its
+    // tail lanes, and rows far below 0 would show a maximum taken over them
+    int[] widths = {128, 5, 100, 37, 16, 128, 70};
+    List<INDArray> logits = new ArrayList<>();
+    List<INDArray> probabilities = new ArrayList<>();
+    List<INDArray> gradients = new ArrayList<>();
+    for (int width : widths) {
+      logits.add(Nd4j.randn(DataType.FLOAT, 300 + width, width).muli(5).subi(150));
+      probabilities.add(logits.get(logits.size() - 1).dup());
+      gradients.add(Nd4j.randn(DataType.FLOAT, 300 + width, width));
+    }
+    List<INDArray> dp = gradients.stream().map(INDArray::dup).toList();
+
+    VectorKernels.softmax(probabilities, null);
+    VectorKernels.softmaxBackward(dp, probabilities);
+
+    for (int i = 0; i < widths.length; i++) {
+      assertClose(Transforms.softmax(logits.get(i).castTo(DataType.DOUBLE), true), probabilities.get(i));
+      INDArray g = gradients.get(i).castTo(DataType.DOUBLE);
+      INDArray p = probabilities.get(i).castTo(DataType.DOUBLE);
+      assertClose(g.subColumnVector(g.mul(p).sum(true, 1)).muli(p), dp.get(i));
+    }
   }
 
   /** Within float rounding of the double-precision reference, relative to each array's scale. */

@@ -12,16 +12,17 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Memory that a {@link Tape}'s arrays reuse. libnd4j zeroes every buffer it allocates, uninitialised
  * ones included, on the calling thread while the other cores wait: ~4% of an mBERT training step's
- * CPU time went to that {@code memset}. A training step's arrays come in a few sizes that recur in
- * every layer and every step, so the buffer of an array the tape has freed serves the next array
- * of its size class, unwritten.
+ * CPU time went to that {@code memset}. A pass's arrays come in a few sizes that recur in every
+ * layer, so the buffer of an array the tape has freed serves the next array of its size class,
+ * unwritten.
  *
- * <p>Lengths round up to size classes an eighth of a power of two apart, so that arrays whose row
- * counts differ a little (the next batch's, a layer's queried rows) share buffers, and an array may
- * take an idle buffer a class or two larger. Small arrays are allocated as usual: zeroing them
+ * <p>Lengths round up to size classes an eighth of a power of two apart, so that arrays whose sizes
+ * differ a little (attention's per-sequence scores, one per sequence length) share buffers, and an
+ * array may take an idle buffer a class or two larger. Small arrays are allocated as usual: zeroing them
  * costs less than pooling. The owner {@link #releaseIdle releases} the idle buffers at the end of
- * each forward pass: what the backward pass freed serves the next forward pass, and nothing idle is
- * held while the loss allocates its vocabulary-wide arrays, which peak memory is made of.
+ * each pass, forward and backward: nothing idle is held while the loss allocates its
+ * vocabulary-wide arrays, which peak memory is made of, and nothing waits for the garbage collector
+ * when the owner is dropped.
  *
  * <p>Not thread-safe: one pool serves one tape at a time.
  */
@@ -71,9 +72,8 @@ final class ArrayPool {
   }
 
   /**
-   * An idle block of {@code sizeClass} or, failing that, of one of the next classes up: a batch a
-   * little shorter than the last one takes the last one's buffers rather than new ones. Else a new
-   * block.
+   * An idle block of {@code sizeClass} or, failing that, of one of the next classes up: a shorter
+   * sequence's scores take a longer one's buffer rather than a new one. Else a new block.
    */
   private Block take(SizeClass sizeClass) {
     SizeClass candidate = sizeClass;

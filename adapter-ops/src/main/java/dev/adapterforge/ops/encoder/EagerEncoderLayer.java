@@ -43,7 +43,7 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   /** Whether the output has the predicted tokens' rows alone. */
   private boolean predictedOnly;
   private Var output;
-  /** The tapes' memory: what a backward pass frees serves the next forward pass. */
+  /** The tapes' memory, reused within each pass and released at its end. */
   private final ArrayPool arrays = new ArrayPool();
 
   EagerEncoderLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -87,6 +87,9 @@ final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
       tape = null;
       onTape = null;
       output = null;
+      // DL4J makes a new network, so a new layer and pool, every averaging round: idle buffers
+      // held past the pass would wait for the garbage collector
+      arrays.releaseIdle();
     }
   }
 

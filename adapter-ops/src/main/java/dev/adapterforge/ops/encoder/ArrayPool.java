@@ -18,9 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Lengths round up to size classes an eighth of a power of two apart, so that arrays whose sizes
  * differ a little (attention's per-sequence scores, one per sequence length) share buffers, and an
- * array may take an idle buffer a class or two larger. Small arrays are allocated as usual: zeroing them
- * costs less than pooling. The owner {@link #releaseIdle releases} the idle buffers at the end of
- * each pass, forward and backward: nothing idle is held while the loss allocates its
+ * array may take an idle buffer a class or two larger. Small arrays are allocated as usual: zeroing
+ * them costs less than pooling. The owner {@link #releaseIdle releases} the idle buffers at the end
+ * of each pass, forward and backward: nothing idle is held while the loss allocates its
  * vocabulary-wide arrays, which peak memory is made of, and nothing waits for the garbage collector
  * when the owner is dropped.
  *
@@ -98,7 +98,8 @@ final class ArrayPool {
       return false;
     }
     if (poisonRecycled) {
-      Nd4j.create(block.buffer(), new long[] {block.sizeClass().capacity()}, new long[] {1}, 0, 'c').assign(Float.NaN);
+      long capacity = block.sizeClass().capacity();
+      Nd4j.create(block.buffer(), new long[] {capacity}, new long[] {1}, 0, 'c').assign(Float.NaN);
     }
     idle.computeIfAbsent(block.sizeClass(), sizeClass -> new ArrayDeque<>()).push(block);
     return true;
@@ -110,7 +111,7 @@ final class ArrayPool {
     idle.clear();
   }
 
-  /** Elements the pool holds idle: memory it keeps between steps. */
+  /** Elements the pool holds idle, until {@link #releaseIdle}. */
   long idleElements() {
     return idle.values().stream().flatMap(ArrayDeque::stream).mapToLong(block -> block.sizeClass().capacity()).sum();
   }

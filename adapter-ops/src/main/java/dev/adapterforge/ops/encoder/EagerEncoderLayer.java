@@ -26,8 +26,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The tape's arrays live outside DL4J's workspaces: a workspace frees nothing until its cycle
  * ends, so every temporary of the pass would add to the peak, and the tape frees each array as
- * soon as nothing needs it, into an {@link ArrayPool} the layer keeps from step to step. Only the
- * layer's output and input gradient go in DL4J's workspaces.
+ * soon as nothing needs it, into an {@link ArrayPool} whose buffers the pass's later arrays reuse.
+ * Only the layer's output and input gradient go in DL4J's workspaces.
  */
 final class EagerEncoderLayer extends AbstractLayer<EncoderLayer> {
   private static final long serialVersionUID = 1L;

@@ -62,18 +62,20 @@ class GemmTest {
   @Test
   void shapesThatDoNotMultiplyAreRefused() {
     INDArray a = Nd4j.rand(DataType.FLOAT, 6, 4);
+    INDArray b = Nd4j.rand(DataType.FLOAT, 5, 3);
+    INDArray c = Nd4j.create(DataType.FLOAT, 6, 3);
     IllegalArgumentException error =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> Gemm.multiply(a, Nd4j.rand(DataType.FLOAT, 5, 3), Nd4j.create(DataType.FLOAT, 6, 3), false, false, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.multiply(a, b, c, false, false, 1, 0));
     assertTrue(error.getMessage().contains("[6, 4] by [5, 3] into [6, 3]"), error.getMessage());
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> Gemm.multiply(a, Nd4j.rand(DataType.FLOAT, 4, 3), Nd4j.create(DataType.FLOAT, 6, 4), false, false, 1, 0));
+    INDArray fitting = Nd4j.rand(DataType.FLOAT, 4, 3);
+    INDArray wrongC = Nd4j.create(DataType.FLOAT, 6, 4);
+    assertThrows(IllegalArgumentException.class, () -> Gemm.multiply(a, fitting, wrongC, false, false, 1, 0));
   }
 
   private static void assertClose(INDArray expected, INDArray actual, String what) {
-    double difference = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-    assertTrue(difference <= 1e-5 * Math.max(1, expected.amaxNumber().doubleValue()), what + " differs by " + difference);
+    double difference =
+        expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+    double scale = Math.max(1, expected.amaxNumber().doubleValue());
+    assertTrue(difference <= 1e-5 * scale, what + " differs by " + difference);
   }
 }

@@ -1,7 +1,7 @@
 package dev.adapterforge.ops.encoder;
 
 import dev.adapterforge.ops.encoder.Tape.Var;
-import java.util.function.UnaryOperator;
+import java.util.function.BinaryOperator;
 
 /**
  * An adapter's computation for the eager training runtime ({@link EagerEncoder}): the hooks of
@@ -21,9 +21,12 @@ public interface EagerAdapter {
     return output;
   }
 
-  /** As {@link EncoderAdapter#feedForwardOutput}. */
+  /**
+   * As {@link EncoderAdapter#feedForwardOutput}, its {@code layerNorm(sum)} given as {@code
+   * residualNorm(x, residual)} = layerNorm(x + residual), which computes the sum inside the norm.
+   */
   default Var feedForwardOutput(
-      EagerHooks hooks, int layer, Var output, Var residual, UnaryOperator<Var> layerNorm) {
+      EagerHooks hooks, int layer, Var output, Var residual, BinaryOperator<Var> residualNorm) {
     return output;
   }
 

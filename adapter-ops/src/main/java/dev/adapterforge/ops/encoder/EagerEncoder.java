@@ -19,7 +19,7 @@ import dev.adapterforge.ops.encoder.Tape.Var;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.BinaryOperator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -114,17 +114,16 @@ final class EagerEncoder {
             query, key, value, queries.offsets(), queries.lengths(), batch.offsets(), batch.lengths(),
             architecture.numAttentionHeads());
     Var attention =
-        layerNorm(
-            tape.add(projection(layer, Projection.ATTENTION_OUTPUT, context), queried),
-            ATTENTION_NORM_GAIN,
-            ATTENTION_NORM_BIAS,
-            layer);
+        residualNorm(
+            projection(layer, Projection.ATTENTION_OUTPUT, context), queried, ATTENTION_NORM_GAIN,
+            ATTENTION_NORM_BIAS, layer);
     Var intermediate =
         tape.activation(architecture.hiddenAct(), projection(layer, Projection.INTERMEDIATE, attention));
     Var output = projection(layer, Projection.OUTPUT, intermediate);
-    UnaryOperator<Var> outputNorm = sum -> layerNorm(sum, OUTPUT_NORM_GAIN, OUTPUT_NORM_BIAS, layer);
+    BinaryOperator<Var> outputNorm =
+        (x, residual) -> residualNorm(x, residual, OUTPUT_NORM_GAIN, OUTPUT_NORM_BIAS, layer);
     Var adapted = adapter.feedForwardOutput(hooks, layer, output, attention, outputNorm);
-    return outputNorm.apply(tape.add(adapted, attention));
+    return outputNorm.apply(adapted, attention);
   }
 
   private Var projection(int layer, Projection projection, Var input) {
@@ -136,6 +135,12 @@ final class EagerEncoder {
   private Var layerNorm(Var x, EncoderTensor gain, EncoderTensor bias, int layer) {
     return tape.layerNorm(
         x, weights.get(gain, layer), weights.get(bias, layer), architecture.layerNormEps());
+  }
+
+  /** LayerNorm(x + residual), the sum never stored where the fused kernels run. */
+  private Var residualNorm(Var x, Var residual, EncoderTensor gain, EncoderTensor bias, int layer) {
+    return tape.residualLayerNorm(
+        x, residual, weights.get(gain, layer), weights.get(bias, layer), architecture.layerNormEps());
   }
 
   private Var frozen(EncoderTensor tensor, int layer) {

@@ -18,6 +18,15 @@ final class HostArrays {
     return new PagedPointer(x.data().address()).asFloatPointer().position(x.offset() + index);
   }
 
+  /**
+   * A row-major matrix's elements in place, from its first to its last: row r starts at r ·
+   * stride(0), so a block of a wider matrix's columns is read where it lies.
+   */
+  static FloatBuffer rows(INDArray x) {
+    FloatPointer first = element(x, 0);
+    return first.limit(first.position() + (x.size(0) - 1) * x.stride(0) + x.size(1)).asBuffer();
+  }
+
   /** A dense row-major array's elements, in place. */
   static FloatBuffer elements(INDArray x) {
     FloatPointer first = element(x, 0);

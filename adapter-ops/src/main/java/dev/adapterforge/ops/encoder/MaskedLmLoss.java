@@ -11,7 +11,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
@@ -19,7 +18,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * The MLM loss with the output projection inside it, for an {@code RnnLossLayer} (activation
  * identity) over {@link EncoderLayer.Output#MLM_TRANSFORMED}: only the rows its label mask selects
  * are projected onto the (tied, frozen) word embeddings, so a batch costs a vocabulary projection
- * per masked token, not per token, and no one-hot or full-vocabulary array per token exists.
+ * per masked token, not per token, and no one-hot or full-vocabulary array per token exists
+ * ({@link VocabularySoftmax}: where the fused kernels run, the projected rows' logits exist a block
+ * of the vocabulary at a time).
  * Labels are the target ids, [batch, 1, length] in the network's data type (ids below 2^24 are
  * exact in float). Per row the loss is the cross-entropy of the target under the softmax; DL4J sums
  * a sequence's and averages over sequences, as with MCXENT.
@@ -88,30 +89,37 @@ public final class MaskedLmLoss implements ILossFunction {
     return rows.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  /** The selected rows' probabilities over the vocabulary, [rows, vocabulary]. */
-  private INDArray probabilities(INDArray rows, FrozenWeights weights) {
-    INDArray embeddings = weights.get(EncoderTensor.WORD_EMBEDDINGS, 0);
-    // row-major whatever the rows' order, so the softmax walks contiguous rows (in 'f' order, as
-    // DL4J's 2-D view of [batch, hidden, length] states gives it, it ran ~25x slower); Nd4j.gemm hands
-    // the transpose to BLAS, where INDArray.mmul would copy the embeddings into 'f' order
-    INDArray logits = Nd4j.createUninitialized(rows.dataType(), new long[] {rows.size(0), embeddings.size(0)}, 'c');
-    Gemm.multiply(rows, embeddings, logits, false, true, 1, 0);
-    INDArray bias = weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0);
-    if (FusedKernels.applyTo(logits, bias)) {
-      VectorKernels.softmax(logits, bias);
-      return logits;
-    }
-    return Transforms.softmax(logits.addiRowVector(bias), false);
-  }
-
   /** The rows projected onto the vocabulary: the masked ones, or all. */
   private INDArray projected(INDArray states, int[] maskedRows) {
     return everyPosition ? states : states.getRows(maskedRows);
   }
 
-  /** Where the i-th masked row is among the projected ones. */
-  private int projectedRow(int[] maskedRows, int i) {
-    return everyPosition ? maskedRows[i] : i;
+  /** Per projected row, its target, or −1 where it has none. */
+  private int[] projectedTargets(int[] maskedRows, int[] targets, INDArray states) {
+    if (!everyPosition) {
+      return targets;
+    }
+    int[] projected = new int[(int) states.size(0)];
+    Arrays.fill(projected, -1);
+    for (int i = 0; i < maskedRows.length; i++) {
+      projected[maskedRows[i]] = targets[i];
+    }
+    return projected;
+  }
+
+  /** The cross-entropy at each projected row and, if asked, its gradient. */
+  private VocabularySoftmax.CrossEntropy crossEntropy(
+      INDArray states, int[] maskedRows, int[] targets, boolean withGradient) {
+    FrozenWeights weights = weights(states);
+    return VocabularySoftmax.of(
+        projected(states, maskedRows), weights.get(EncoderTensor.WORD_EMBEDDINGS, 0),
+        weights.get(EncoderTensor.MLM_OUTPUT_BIAS, 0), projectedTargets(maskedRows, targets, states),
+        withGradient);
+  }
+
+  /** The loss at the i-th masked row, from {@link #crossEntropy}'s losses. */
+  private double maskedLoss(double[] losses, int[] maskedRows, int i) {
+    return losses[everyPosition ? maskedRows[i] : i];
   }
 
   private FrozenWeights weights(INDArray states) {
@@ -138,9 +146,9 @@ public final class MaskedLmLoss implements ILossFunction {
     if (rows.length == 0) {
       return scores;
     }
-    INDArray probabilities = probabilities(projected(states, rows), weights(states));
+    double[] losses = crossEntropy(states, rows, targets, false).losses();
     for (int i = 0; i < rows.length; i++) {
-      scores.putScalar(rows[i], 0, -Math.log(probabilities.getDouble(projectedRow(rows, i), targets[i])));
+      scores.putScalar(rows[i], 0, maskedLoss(losses, rows, i));
     }
     return scores;
   }
@@ -171,32 +179,13 @@ public final class MaskedLmLoss implements ILossFunction {
     if (rows.length == 0) {
       return Pair.of(0.0, Nd4j.zeros(states.dataType(), states.shape()));
     }
-    FrozenWeights weights = weights(states);
-    INDArray probabilities = probabilities(projected(states, rows), weights);
     int[] targets = targets(labels, rows);
+    VocabularySoftmax.CrossEntropy crossEntropy = crossEntropy(states, rows, targets, true);
     double score = 0;
     for (int i = 0; i < rows.length; i++) {
-      int row = projectedRow(rows, i);
-      score -= Math.log(probabilities.getDouble(row, targets[i]));
-      probabilities.putScalar(row, targets[i], probabilities.getDouble(row, targets[i]) - 1);
+      score += maskedLoss(crossEntropy.losses(), rows, i);
     }
-    if (everyPosition) {
-      // unlabelled rows pass no gradient, but are projected back all the same
-      INDArray labelled = Nd4j.zeros(states.dataType(), states.size(0), 1);
-      for (int row : rows) {
-        labelled.putScalar(row, 0, 1);
-      }
-      probabilities.muliColumnVector(labelled);
-    }
-    // (softmax − one-hot) · E as it stands: MKL runs it in 139 ms at 230 rows, its transpose
-    // Eᵀ · (softmax − one-hot)ᵀ in 168 (OpenBLAS: 235 and 216)
-    INDArray embeddings = weights.get(EncoderTensor.WORD_EMBEDDINGS, 0);
-    INDArray projectedGradient =
-        Gemm.multiply(
-            probabilities, embeddings,
-            Nd4j.createUninitialized(states.dataType(), new long[] {probabilities.size(0), embeddings.size(1)}, 'c'),
-            false, false, 1, 0);
-    INDArray gradient = everyPosition ? projectedGradient : scattered(projectedGradient, rows, states);
+    INDArray gradient = everyPosition ? crossEntropy.gradient() : scattered(crossEntropy.gradient(), rows, states);
     lastScored = new Scored(rows, targets, score);
     return Pair.of(average ? score / states.size(0) : score, gradient);
   }

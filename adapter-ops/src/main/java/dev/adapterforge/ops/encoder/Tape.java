@@ -292,11 +292,14 @@ public final class Tape implements AutoCloseable {
     return result(
         a.value.add(b.value, uninitialized(a.dataType, a.shape)),
         a.needsGradient || b.needsGradient,
-        g -> {
-          accumulate(a, g, false);
-          accumulate(b, g, true);
-        },
+        g -> accumulateSum(a, b, g),
         NOTHING_READ);
+  }
+
+  /** A sum's backward: g, which it owns, added to both terms' gradients. */
+  private void accumulateSum(Var a, Var b, INDArray g) {
+    accumulate(a, g, false);
+    accumulate(b, g, true);
   }
 
   public Var sub(Var a, Var b) {
@@ -348,28 +351,53 @@ public final class Tape implements AutoCloseable {
    * torch.nn.LayerNorm. Backward reads the normalised rows and their inverse deviations only.
    */
   public Var layerNorm(Var x, INDArray gain, INDArray bias, double epsilon) {
+    return normalise(x, null, gain, bias, epsilon);
+  }
+
+  /**
+   * {@link #layerNorm} of x + residual, a transformer's residual connection and the norm after it:
+   * with the fused kernels the sum is never stored, saving a pass over both inputs.
+   */
+  public Var residualLayerNorm(Var x, Var residual, INDArray gain, INDArray bias, double epsilon) {
+    return normalise(x, residual, gain, bias, epsilon);
+  }
+
+  /** LayerNorm of x, or of x + residual unless {@code residual} is null. */
+  private Var normalise(Var x, Var residual, INDArray gain, INDArray bias, double epsilon) {
     INDArray value;
     INDArray normalised;
     INDArray inverseDeviation;
-    if (FusedKernels.applyTo(x.value, gain, bias)) {
+    INDArray addend = residual == null ? null : residual.value;
+    if (FusedKernels.applyTo(x.value, gain, bias) && (addend == null || FusedKernels.applyTo(addend))) {
       value = uninitialized(x.dataType, x.shape);
       normalised = uninitialized(x.dataType, x.shape);
       inverseDeviation = uninitialized(x.dataType, x.shape[0], 1);
-      VectorKernels.layerNorm(x.value, gain, bias, epsilon, value, normalised, inverseDeviation);
+      VectorKernels.layerNorm(x.value, addend, gain, bias, epsilon, value, normalised, inverseDeviation);
     } else {
-      INDArray mean = x.value.mean(true, 1);
-      INDArray centred = x.value.subColumnVector(mean);
+      INDArray sum = addend == null ? x.value : x.value.add(addend, uninitialized(x.dataType, x.shape));
+      INDArray mean = sum.mean(true, 1);
+      INDArray centred = sum.subColumnVector(mean);
       // Σ(x − mean)² in one reduction, no array of squares (~30% of the forward's time)
       INDArray variance = Nd4j.exec(new SquaredNorm(centred, true, 1)).divi(x.shape[1]);
       inverseDeviation = Transforms.pow(variance.addi(epsilon), -0.5, false);
       free(mean);
+      if (addend != null) {
+        free(sum);
+      }
       normalised = centred.muliColumnVector(inverseDeviation);
       value = normalised.mulRowVector(gain).addiRowVector(bias);
     }
     return result(
         value,
-        x.needsGradient,
-        g -> accumulate(x, layerNormBackward(g, gain, normalised, inverseDeviation), true),
+        x.needsGradient || residual != null && residual.needsGradient,
+        g -> {
+          INDArray dx = layerNormBackward(g, gain, normalised, inverseDeviation);
+          if (residual == null) {
+            accumulate(x, dx, true);
+          } else {
+            accumulateSum(x, residual, dx);
+          }
+        },
         NOTHING_READ,
         normalised,
         inverseDeviation);

@@ -116,23 +116,23 @@ final class VectorKernels {
     return p.div(q);
   }
 
-  /** A row-major [rows, width] array's rows: row r's elements start at r · width. */
-  private record Rows(FloatBuffer elements, int rows, int width, int index) {
+  /** A row-major [rows, width] array's rows: row r's elements start at r · stride. */
+  private record Rows(FloatBuffer elements, int rows, int width, int stride, int index) {
     static Rows of(INDArray x) {
       return of(x, 0);
     }
 
     /** @param index where the array is in a {@link RowSets} */
     static Rows of(INDArray x, int index) {
-      return new Rows(HostArrays.elements(x), (int) x.size(0), (int) x.size(1), index);
+      return new Rows(HostArrays.rows(x), (int) x.size(0), (int) x.size(1), (int) x.stride(0), index);
     }
 
     void read(int row, float[] into) {
-      elements.get(row * width, into, 0, width);
+      elements.get(row * stride, into, 0, width);
     }
 
     void write(int row, float[] from) {
-      elements.put(row * width, from, 0, width);
+      elements.put(row * stride, from, 0, width);
     }
   }
 
@@ -179,20 +179,22 @@ final class VectorKernels {
   }
 
   /** A [width] vector as a Java array padded with zeros to whole vectors. */
-  private static float[] paddedCopy(INDArray vector) {
+  static float[] paddedCopy(INDArray vector) {
     float[] copy = new float[padded((int) vector.length())];
     HostArrays.elements(vector).get(0, copy, 0, (int) vector.length());
     return copy;
   }
 
   /**
-   * LayerNorm of each row of x, [rows, width], with the biased variance: normalised = (x − mean)/σ,
-   * value = normalised·gain + bias, and 1/σ per row in {@code inverseDeviation}, [rows, 1].
+   * LayerNorm of each row of x + residual (x alone if {@code residual} is null), [rows, width], with
+   * the biased variance: normalised = (x − mean)/σ, value = normalised·gain + bias, and 1/σ per row
+   * in {@code inverseDeviation}, [rows, 1]. The sum is formed row by row in cache, never stored.
    */
   static void layerNorm(
-      INDArray x, INDArray gain, INDArray bias, double epsilon, INDArray value, INDArray normalised,
-      INDArray inverseDeviation) {
+      INDArray x, INDArray residual, INDArray gain, INDArray bias, double epsilon, INDArray value,
+      INDArray normalised, INDArray inverseDeviation) {
     Rows in = Rows.of(x);
+    Rows residuals = residual == null ? null : Rows.of(residual);
     Rows values = Rows.of(value);
     Rows normalisedRows = Rows.of(normalised);
     FloatBuffer deviations = HostArrays.elements(inverseDeviation);
@@ -204,8 +206,15 @@ final class VectorKernels {
       float[] a = new float[padded(width)];
       float[] n = new float[a.length];
       float[] v = new float[a.length];
+      float[] r = residuals == null ? null : new float[a.length];
       for (int row = first; row < end; row++) {
         in.read(row, a);
+        if (residuals != null) {
+          residuals.read(row, r);
+          for (int i = 0; i < width; i += LANES) {
+            FloatVector.fromArray(FLOATS, a, i).add(FloatVector.fromArray(FLOATS, r, i)).intoArray(a, i);
+          }
+        }
         float mean = sum(a, width) / width;
         FloatVector squares = FloatVector.zero(FLOATS);
         for (int i = 0; i < width; i += LANES) {
@@ -346,6 +355,53 @@ final class VectorKernels {
         }
         set.write(row, dp);
       });
+    });
+  }
+
+  /**
+   * One vocabulary block of {@link VocabularySoftmax}'s online softmax, row by row, in place of the
+   * block's [rows, width] logits: adds the bias ({@code biases} from {@code biasOffset}, a multiple
+   * of the vector length), raises the row's running maximum to the block's, leaves exp(logit −
+   * maximum), adds those to the row's running sum, and scales the sum and the row of {@code
+   * accumulated} (null: nothing accumulated yet) by exp(previous maximum − maximum).
+   */
+  static void onlineSoftmax(
+      INDArray logits, float[] biases, int biasOffset, double[] maxima, double[] sums, INDArray accumulated) {
+    Rows rows = Rows.of(logits);
+    Rows accumulatedRows = accumulated == null ? null : Rows.of(accumulated);
+    int width = rows.width();
+    split(rows.rows(), width, (first, end) -> {
+      float[] a = new float[padded(width)];
+      float[] h = accumulatedRows == null ? null : new float[padded(accumulatedRows.width())];
+      for (int row = first; row < end; row++) {
+        rows.read(row, a);
+        FloatVector maxLanes = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < width; i += LANES) {
+          FloatVector logit = FloatVector.fromArray(FLOATS, a, i).add(FloatVector.fromArray(FLOATS, biases, biasOffset + i));
+          logit.intoArray(a, i);
+          maxLanes = maxLanes.lanewise(VectorOperators.MAX, logit, FLOATS.indexInRange(i, width));
+        }
+        double previous = maxima[row];
+        float maximum = (float) Math.max(previous, maxLanes.reduceLanes(VectorOperators.MAX));
+        FloatVector sumLanes = FloatVector.zero(FLOATS);
+        for (int i = 0; i < width; i += LANES) {
+          FloatVector exp = FloatVector.fromArray(FLOATS, a, i).sub(maximum).lanewise(VectorOperators.EXP);
+          exp.intoArray(a, i);
+          sumLanes = sumLanes.add(exp, FLOATS.indexInRange(i, width));
+        }
+        rows.write(row, a);
+        // 0 on a row's first block, where previous is −∞
+        double scale = Math.exp(previous - maximum);
+        sums[row] = sums[row] * scale + sumLanes.reduceLanes(VectorOperators.ADD);
+        maxima[row] = maximum;
+        if (accumulatedRows != null && scale != 1) {
+          accumulatedRows.read(row, h);
+          for (int i = 0; i < h.length; i += LANES) {
+            FloatVector.fromArray(FLOATS, h, i).mul((float) scale).intoArray(h, i);
+          }
+          accumulatedRows.write(row, h);
+        }
+      }
     });
   }
 }

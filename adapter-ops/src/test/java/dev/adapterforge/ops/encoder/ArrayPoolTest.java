@@ -175,7 +175,7 @@ class ArrayPoolTest {
       Var v = tape.dense(x, onTape.get("value"), onTape.get("value.bias"));
       Var context = tape.attention(q, k, v, offsets, lengths, offsets, lengths, HEADS);
       Var projected = tape.dense(context, onTape.get("output"), onTape.get("output.bias"));
-      Var attended = tape.layerNorm(tape.add(projected, x), gain, bias, 1e-12);
+      Var attended = tape.residualLayerNorm(projected, x, gain, bias, 1e-12);
       Var hidden = tape.dense(attended, onTape.get("up"), onTape.get("up.bias"));
       Var up = tape.activation(HiddenActivation.GELU_ERF, hidden);
       Var down = tape.dense(up, onTape.get("down"), onTape.get("down.bias"));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,8 +56,8 @@ class VectorKernelsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {100, 768})
-  void layerNormAndItsBackward(int width) {
+  @CsvSource({"100, false", "768, false", "100, true", "768, true"})
+  void layerNormAndItsBackward(int width, boolean withResidual) {
     Nd4j.getRandom().setSeed(width);
     int rows = 700;
     // an offset and a scale per row, as hidden states have
@@ -69,9 +70,11 @@ class VectorKernelsTest {
     INDArray value = Nd4j.createUninitialized(DataType.FLOAT, rows, width);
     INDArray normalised = Nd4j.createUninitialized(DataType.FLOAT, rows, width);
     INDArray inverseDeviation = Nd4j.createUninitialized(DataType.FLOAT, rows, 1);
-    VectorKernels.layerNorm(x, gain, bias, epsilon, value, normalised, inverseDeviation);
+    // the residual connection's two terms, of different scales
+    INDArray residual = withResidual ? Nd4j.randn(DataType.FLOAT, rows, width).muli(3) : null;
+    VectorKernels.layerNorm(x, residual, gain, bias, epsilon, value, normalised, inverseDeviation);
 
-    INDArray d = x.castTo(DataType.DOUBLE);
+    INDArray d = withResidual ? x.castTo(DataType.DOUBLE).addi(residual.castTo(DataType.DOUBLE)) : x.castTo(DataType.DOUBLE);
     INDArray centred = d.subColumnVector(d.mean(true, 1));
     INDArray expectedInverse = Transforms.pow(centred.mul(centred).mean(true, 1).addi(epsilon), -0.5, false);
     INDArray expectedNormalised = centred.mulColumnVector(expectedInverse);

@@ -14,6 +14,7 @@ import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -114,14 +115,14 @@ public final class BottleneckAdapter implements Adapter, EagerAdapter {
 
   @Override
   public Var feedForwardOutput(
-      EagerHooks hooks, int layer, Var output, Var residual, UnaryOperator<Var> layerNorm) {
+      EagerHooks hooks, int layer, Var output, Var residual, BinaryOperator<Var> residualNorm) {
     if (leaveOut.contains(layer)) {
       return output;
     }
     Tape tape = hooks.tape();
     Var down =
         tape.dense(
-            layerNorm.apply(tape.add(output, residual)),
+            residualNorm.apply(output, residual),
             hooks.parameter(name(layer, "down.weight")),
             hooks.parameter(name(layer, "down.bias")));
     Var activated = tape.activation(BottleneckConfig.activation(nonLinearity), down);

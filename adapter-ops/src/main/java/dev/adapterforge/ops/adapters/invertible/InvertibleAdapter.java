@@ -14,6 +14,7 @@ import dev.adapterforge.ops.encoder.Tape.Var;
 import dev.adapterforge.ops.model.HiddenActivation;
 import dev.adapterforge.ops.model.ModelArchitecture;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -160,8 +161,8 @@ public final class InvertibleAdapter implements Adapter, EagerAdapter {
 
   @Override
   public Var feedForwardOutput(
-      EagerHooks hooks, int layer, Var output, Var residual, UnaryOperator<Var> layerNorm) {
-    return bottleneck.feedForwardOutput(hooks, layer, output, residual, layerNorm);
+      EagerHooks hooks, int layer, Var output, Var residual, BinaryOperator<Var> residualNorm) {
+    return bottleneck.feedForwardOutput(hooks, layer, output, residual, residualNorm);
   }
 
   @Override

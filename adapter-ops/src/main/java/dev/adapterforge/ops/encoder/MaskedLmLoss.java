@@ -19,8 +19,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * identity) over {@link EncoderLayer.Output#MLM_TRANSFORMED}: only the rows its label mask selects
  * are projected onto the (tied, frozen) word embeddings, so a batch costs a vocabulary projection
  * per masked token, not per token, and no one-hot or full-vocabulary array per token exists
- * ({@link VocabularySoftmax}: where the fused kernels run, the projected rows' logits exist a block
- * of the vocabulary at a time).
+ * ({@link VocabularySoftmax}: at every position, the fused kernels compute the logits a block of
+ * the vocabulary at a time).
  * Labels are the target ids, [batch, 1, length] in the network's data type (ids below 2^24 are
  * exact in float). Per row the loss is the cross-entropy of the target under the softmax; DL4J sums
  * a sequence's and averages over sequences, as with MCXENT.

@@ -8,13 +8,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The MLM loss's cross-entropy over the vocabulary, and its gradient, for {@link MaskedLmLoss}.
- * Where the {@link FusedKernels} apply it runs over blocks of the vocabulary with an online
- * softmax, as flash attention does over keys: per block, the rows' logits h·Eᵀ + b, each row's
+ * Computed whole (all logits, their softmax, and (softmax − one-hot)·E) unless the logits would be
+ * large: with the {@link FusedKernels} it then runs over blocks of the vocabulary with an online
+ * softmax, as flash attention does over keys. Per block: the rows' logits h·Eᵀ + b, each row's
  * running maximum and sum of exponentials, and exp(logits − maximum)·E accumulated, rescaled
- * whenever a row's maximum grows. A block of the embeddings is then read by both products while it
- * is in cache, and the [rows, vocabulary] logits never exist (at every position of an mBERT batch of
- * 16x128, 980 MB), only a block's. Elsewhere it runs straightforwardly: all logits, their softmax,
- * and (softmax − one-hot)·E. VocabularySoftmaxTest holds the two to each other.
+ * whenever a row's maximum grows. A block of the embeddings is read by both products while it is in
+ * cache, and the [rows, vocabulary] logits never exist (at every position of an mBERT batch of
+ * 16x128, 980 MB), only a block's. VocabularySoftmaxTest holds the two to each other.
  */
 final class VocabularySoftmax {
   /**
@@ -22,6 +22,14 @@ final class VocabularySoftmax {
    * between the two products, and a few hundred rows' logits in L2.
    */
   static final int BLOCK = 2048;
+
+  /**
+   * Logits up to this size are computed whole: at a masked head's ~240 rows (113 MB at mBERT's
+   * vocabulary) the blocks ran as fast in an mBERT step (350 against 336 ms) and slower in a
+   * 256-wide model's (158 against 122), their products and forks being many and small. At every
+   * position (2048 rows, 980 MB) the blocks saved 210 ms of a 4.7 s step and 1 GB of peak memory.
+   */
+  static final long WHOLE_LOGITS_BYTES = 128L << 20;
 
   private VocabularySoftmax() {}
 
@@ -42,12 +50,21 @@ final class VocabularySoftmax {
    *     same, as Hugging Face's loss does at unlabelled positions)
    */
   static CrossEntropy of(INDArray rows, INDArray embeddings, INDArray bias, int[] targets, boolean withGradient) {
-    if (FusedKernels.applyTo(embeddings, bias) && rows.dataType() == embeddings.dataType()) {
+    return of(rows, embeddings, bias, targets, withGradient, WHOLE_LOGITS_BYTES);
+  }
+
+  /** {@link #of} with a bound of the caller's on the logits computed whole. */
+  static CrossEntropy of(
+      INDArray rows, INDArray embeddings, INDArray bias, int[] targets, boolean withGradient, long wholeLogitsBytes) {
+    long logitsBytes = rows.size(0) * embeddings.size(0) * rows.dataType().width();
+    if (logitsBytes > wholeLogitsBytes
+        && FusedKernels.applyTo(embeddings, bias)
+        && rows.dataType() == embeddings.dataType()) {
       // DL4J's 2-D view of [batch, hidden, length] states is in 'f' order
       INDArray rowMajor = FusedKernels.applyTo(rows) ? rows : rows.dup('c');
       return blocked(rowMajor, embeddings, bias, targets, withGradient, BLOCK);
     }
-    return straightforward(rows, embeddings, bias, targets, withGradient);
+    return whole(rows, embeddings, bias, targets, withGradient);
   }
 
   /**
@@ -96,14 +113,18 @@ final class VocabularySoftmax {
   }
 
   /** All logits at once, their softmax, and (softmax − one-hot)·E: for any backend and data type. */
-  static CrossEntropy straightforward(
+  static CrossEntropy whole(
       INDArray rows, INDArray embeddings, INDArray bias, int[] targets, boolean withGradient) {
     // row-major whatever the rows' order, so the softmax walks contiguous rows (in 'f' order it ran
     // ~25x slower); Gemm hands the transpose to BLAS, where INDArray.mmul would copy the embeddings
     INDArray probabilities =
         Nd4j.createUninitialized(rows.dataType(), new long[] {rows.size(0), embeddings.size(0)}, 'c');
     Gemm.multiply(rows, embeddings, probabilities, false, true, 1, 0);
-    Transforms.softmax(probabilities.addiRowVector(bias), false);
+    if (FusedKernels.applyTo(probabilities, bias)) {
+      VectorKernels.softmax(probabilities, bias);
+    } else {
+      Transforms.softmax(probabilities.addiRowVector(bias), false);
+    }
     double[] losses = new double[targets.length];
     INDArray labelled = Nd4j.ones(rows.dataType(), targets.length, 1);
     boolean everyRowLabelled = true;

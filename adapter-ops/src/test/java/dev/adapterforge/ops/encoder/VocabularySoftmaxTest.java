@@ -41,7 +41,7 @@ class VocabularySoftmaxTest {
     int[] targets = targets(new SplittableRandom(block));
 
     VocabularySoftmax.CrossEntropy expected =
-        VocabularySoftmax.straightforward(
+        VocabularySoftmax.whole(
             rows.castTo(DataType.DOUBLE), embeddings.castTo(DataType.DOUBLE), bias.castTo(DataType.DOUBLE), targets,
             true);
     VocabularySoftmax.CrossEntropy blocked = VocabularySoftmax.blocked(rows, embeddings, bias, targets, true, block);
@@ -67,19 +67,32 @@ class VocabularySoftmaxTest {
     assertArrayEquals(blocked.losses(), lossesOnly.losses());
   }
 
-  /** DL4J hands the loss its rows in 'f' order: they give what the same rows in 'c' order do. */
+  /**
+   * Logits past a bound are computed in blocks, below it whole, and rows come in either order (DL4J
+   * hands the loss 'f'-order rows). Exact equality tells which path ran: the two differ in float
+   * rounding.
+   */
   @Test
-  void takesRowsInEitherOrder() {
+  void computesLargeLogitsInBlocksOnRowsInEitherOrder() {
     Nd4j.getRandom().setSeed(3);
     INDArray rows = Nd4j.randn(DataType.FLOAT, ROWS, HIDDEN);
-    INDArray embeddings = Nd4j.randn(DataType.FLOAT, VOCABULARY * 3, HIDDEN);
-    INDArray bias = Nd4j.randn(DataType.FLOAT, VOCABULARY * 3);
+    INDArray embeddings = Nd4j.randn(DataType.FLOAT, VOCABULARY, HIDDEN);
+    INDArray bias = Nd4j.randn(DataType.FLOAT, VOCABULARY);
     int[] targets = targets(new SplittableRandom(3));
+    long logitsBytes = (long) ROWS * VOCABULARY * Float.BYTES;
 
-    VocabularySoftmax.CrossEntropy rowMajor = VocabularySoftmax.of(rows, embeddings, bias, targets, true);
-    VocabularySoftmax.CrossEntropy columnMajor = VocabularySoftmax.of(rows.dup('f'), embeddings, bias, targets, true);
-    assertArrayEquals(rowMajor.losses(), columnMajor.losses());
-    assertEquals(rowMajor.gradient(), columnMajor.gradient());
+    VocabularySoftmax.CrossEntropy blocked =
+        VocabularySoftmax.blocked(rows, embeddings, bias, targets, true, VocabularySoftmax.BLOCK);
+    VocabularySoftmax.CrossEntropy large =
+        VocabularySoftmax.of(rows.dup('f'), embeddings, bias, targets, true, logitsBytes - 1);
+    assertArrayEquals(blocked.losses(), large.losses());
+    assertEquals(blocked.gradient(), large.gradient());
+
+    VocabularySoftmax.CrossEntropy whole = VocabularySoftmax.whole(rows, embeddings, bias, targets, true);
+    VocabularySoftmax.CrossEntropy small =
+        VocabularySoftmax.of(rows.dup('f'), embeddings, bias, targets, true, logitsBytes);
+    assertArrayEquals(whole.losses(), small.losses());
+    assertEquals(whole.gradient(), small.gradient());
   }
 
   @Test

@@ -24,7 +24,8 @@ final class HostArrays {
    */
   static FloatBuffer rows(INDArray x) {
     FloatPointer first = element(x, 0);
-    return first.limit(first.position() + (x.size(0) - 1) * x.stride(0) + x.size(1)).asBuffer();
+    long extent = x.size(0) == 0 ? 0 : (x.size(0) - 1) * x.stride(0) + x.size(1);
+    return first.limit(first.position() + extent).asBuffer();
   }
 
   /** A dense row-major array's elements, in place. */

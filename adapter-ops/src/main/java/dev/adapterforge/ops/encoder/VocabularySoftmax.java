@@ -126,13 +126,9 @@ final class VocabularySoftmax {
       Transforms.softmax(probabilities.addiRowVector(bias), false);
     }
     double[] losses = new double[targets.length];
-    INDArray labelled = Nd4j.ones(rows.dataType(), targets.length, 1);
-    boolean everyRowLabelled = true;
     for (int row = 0; row < targets.length; row++) {
       if (targets[row] < 0) {
         losses[row] = Double.NaN;
-        labelled.putScalar(row, 0, 0);
-        everyRowLabelled = false;
       } else {
         double probability = probabilities.getDouble(row, targets[row]);
         losses[row] = -Math.log(probability);
@@ -142,9 +138,10 @@ final class VocabularySoftmax {
     if (!withGradient) {
       return new CrossEntropy(losses, null);
     }
-    if (!everyRowLabelled) {
+    if (Arrays.stream(targets).anyMatch(target -> target < 0)) {
       // unlabelled rows pass no gradient, but are projected back all the same
-      probabilities.muliColumnVector(labelled);
+      double[] labelled = Arrays.stream(targets).mapToDouble(target -> target < 0 ? 0 : 1).toArray();
+      probabilities.muliColumnVector(Nd4j.createFromArray(labelled).reshape(targets.length, 1).castTo(rows.dataType()));
     }
     // (softmax − one-hot) · E as it stands: MKL runs it in 139 ms at 230 rows, its transpose
     // Eᵀ · (softmax − one-hot)ᵀ in 168 (OpenBLAS: 235 and 216)

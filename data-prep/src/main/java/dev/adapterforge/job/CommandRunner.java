@@ -10,8 +10,9 @@ import picocli.CommandLine;
 
 /**
  * Runs a command line the AdapterForge way: config files named by {@code --conf FILE} checked and
- * applied first, defaults shown in every help, and exit status 0 success, {@value #EXIT_JOB_FAILED}
- * the job failed, {@value #EXIT_USAGE} a bad command line, config file or input, in one line.
+ * applied first, every option's {@link Range} checked, defaults shown in every help, and exit status
+ * 0 success, {@value #EXIT_JOB_FAILED} the job failed, {@value #EXIT_USAGE} a bad command line,
+ * config file or input, in one line.
  */
 public final class CommandRunner {
   public static final int EXIT_JOB_FAILED = 1;
@@ -28,15 +29,29 @@ public final class CommandRunner {
     cli.setOut(out);
     cli.setErr(err);
     showDefaultValues(cli);
-    cli.setParameterExceptionHandler((e, a) -> usageError(err, e.getCommandLine(), e.getMessage()));
+    cli.setParameterExceptionHandler((e, a) -> usageError(err, e.getCommandLine(), unknownOptionsFirst(e)));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof UsageException) {
             return usageError(err, commandLine, e.getMessage());
           }
+          if (e instanceof JobFailedException) {
+            LOG.error("{} failed: {}", commandLine.getCommandSpec().qualifiedName(), e.getMessage());
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + e.getMessage());
+            return EXIT_JOB_FAILED;
+          }
           LOG.error("{} failed", commandLine.getCommandSpec().qualifiedName(), e);
           err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + e);
           return EXIT_JOB_FAILED;
+        });
+    cli.setExecutionStrategy(
+        parsed -> {
+          try {
+            OptionRanges.check(parsed);
+          } catch (UsageException e) {
+            return usageError(err, innermost(parsed).commandSpec().commandLine(), e.getMessage());
+          }
+          return new CommandLine.RunLast().execute(parsed);
         });
     try {
       useConfigFiles(cli, configFilesNamedIn(args));
@@ -87,6 +102,22 @@ public final class CommandRunner {
   private static void showDefaultValues(CommandLine cli) {
     cli.getCommandSpec().usageMessage().showDefaultValues(true);
     cli.getSubcommands().values().forEach(CommandRunner::showDefaultValues);
+  }
+
+  /**
+   * picocli checks required options before it reports unknown ones, so a misspelt option would read
+   * as only "missing --input": the unknown one is named first.
+   */
+  private static String unknownOptionsFirst(CommandLine.ParameterException e) {
+    List<String> unknown = e.getCommandLine().getUnmatchedArguments();
+    if (e instanceof CommandLine.UnmatchedArgumentException || unknown.isEmpty()) {
+      return e.getMessage();
+    }
+    return "Unknown option" + (unknown.size() > 1 ? "s" : "") + ": '" + String.join("', '", unknown) + "'; and " + e.getMessage();
+  }
+
+  private static CommandLine.ParseResult innermost(CommandLine.ParseResult parsed) {
+    return parsed.subcommand() == null ? parsed : innermost(parsed.subcommand());
   }
 
   private static int usageError(PrintWriter err, CommandLine commandLine, String message) {

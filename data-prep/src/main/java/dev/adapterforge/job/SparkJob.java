@@ -1,6 +1,7 @@
 package dev.adapterforge.job;
 
 import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import scala.Option;
 import picocli.CommandLine.Mixin;
@@ -18,13 +19,15 @@ public abstract class SparkJob implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    validate();
     // A session that already exists (a test class's, or a pipeline's) belongs to its creator, settings and all.
     Option<SparkSession> existing = SparkSession.getDefaultSession();
+    // the Spark settings are checked first, before validate() reads any input
+    SparkConf conf = existing.isDefined() ? null : SparkSessions.conf("adapterforge " + spec.name(), sparkOptions);
+    validate();
     if (existing.isDefined()) {
       return run(existing.get());
     }
-    SparkSession spark = SparkSessions.getOrCreate(SparkSessions.conf("adapterforge " + spec.name(), sparkOptions));
+    SparkSession spark = SparkSessions.getOrCreate(conf);
     try {
       return run(spark);
     } finally {

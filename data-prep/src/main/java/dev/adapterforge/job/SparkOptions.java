@@ -39,8 +39,8 @@ public final class SparkOptions {
       paramLabel = "DIR",
       defaultValue = "${env:ADAPTERFORGE_ROOT:-.adapterforge}",
       description =
-          "Local state root: Spark warehouse and the default registry table. "
-              + "Default: $ADAPTERFORGE_ROOT or ${DEFAULT-VALUE}.")
+          "Local state root: Spark warehouse and the default registry table. $ADAPTERFORGE_ROOT"
+              + " when set.")
   Path root;
 
   public Path root() {

@@ -2,6 +2,7 @@ package dev.adapterforge.job;
 
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -24,6 +25,16 @@ public final class SparkSessions {
   /** MKL threads with libnd4j's OpenMP runtime, not a second one (bin/adapterforge). */
   static final String EXECUTOR_MKL_THREADING = "spark.executorEnv.MKL_THREADING_LAYER";
 
+  /**
+   * The master URL forms Spark 3.5 accepts (SparkContext's master patterns and the cluster managers
+   * it ships), checked before Spark starts, so a typo is one line rather than Spark's stack trace.
+   */
+  private static final Pattern MASTER_URL =
+      Pattern.compile(
+          "local|local\\[([0-9]+|\\*)(\\s*,\\s*[0-9]+)?\\]"
+              + "|local-cluster\\[\\s*[0-9]+\\s*,\\s*[0-9]+\\s*,\\s*[0-9]+\\s*\\]"
+              + "|yarn|(spark|k8s|mesos)://.+");
+
   private SparkSessions() {}
 
   /**
@@ -38,6 +49,7 @@ public final class SparkSessions {
       conf.setMaster(options.master());
     }
     conf.setIfMissing("spark.master", SparkOptions.DEFAULT_MASTER);
+    requireMasterUrl(conf.get("spark.master"), options.master() != null ? "--master" : "spark.master");
     shipLauncherJar(conf);
     conf.setIfMissing("spark.app.name", appName);
     conf.setIfMissing("spark.ui.showConsoleProgress", "true");
@@ -48,6 +60,14 @@ public final class SparkSessions {
     conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withExecutorOptions(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
     conf.setIfMissing(EXECUTOR_MKL_THREADING, "GNU");
     return conf;
+  }
+
+  private static void requireMasterUrl(String master, String source) {
+    if (!MASTER_URL.matcher(master).matches()) {
+      throw new UsageException(
+          source + ": '" + master + "' is not a Spark master URL: local, local[N], local[*], local[N,MAX_FAILURES],"
+              + " local-cluster[WORKERS,CORES,MEMORY_MB], spark://HOST:PORT, yarn, k8s://URL or mesos://URL");
+    }
   }
 
   /**
@@ -64,8 +84,24 @@ public final class SparkSessions {
     }
   }
 
+  /**
+   * @throws UsageException if Spark refuses to start with these settings (a malformed memory size,
+   *     say): the settings are the user's, so that is a usage error
+   */
   public static SparkSession getOrCreate(SparkConf conf) {
-    return SparkSession.builder().config(conf).getOrCreate();
+    try {
+      return SparkSession.builder().config(conf).getOrCreate();
+    } catch (RuntimeException e) {
+      throw new UsageException("Spark did not start with these settings (--master, --conf): " + rootMessage(e), e);
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root + ")";
   }
 
   /**

@@ -73,6 +73,26 @@ public final class CorpusStats {
     return violations;
   }
 
+  public long keptTotal() {
+    return languages.values().stream().mapToLong(LanguageStats::kept).sum();
+  }
+
+  /** Where the records went, for a message: {@code "sun-Latn: 3 malformed, 1 empty; malformed_unattributed 1534"}. */
+  public String dropSummary() {
+    List<String> parts = new ArrayList<>();
+    languages.forEach((language, s) -> {
+      List<String> reasons = new ArrayList<>();
+      s.dropped().forEach((reason, count) -> {
+        if (count > 0) {
+          reasons.add(count + " " + reason);
+        }
+      });
+      parts.add(language + ": " + (reasons.isEmpty() ? "no records" : String.join(", ", reasons)));
+    });
+    totals.forEach((name, count) -> parts.add(name + " " + count));
+    return String.join("; ", parts);
+  }
+
   /** Languages whose [UNK] token share is above {@code threshold}, as "language (script): share". */
   public List<String> poorlyCovered(double threshold) {
     List<String> flagged = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.adapterforge.prep;
 
 import dev.adapterforge.job.InputPaths;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.model.BaseModelResolver;
 import dev.adapterforge.ops.model.KnownBaseModel;
@@ -36,8 +37,9 @@ public final class PrepOptions {
               + "folder with tokenizer.json or a WordPiece vocab.txt.")
   String baseModel;
 
+  @Range(min = 4)
   @Option(
-      names = "--max-length",
+      names = "--max-length", paramLabel = "TOKENS",
       defaultValue = "512",
       description = "Tokens per sequence, special tokens included; longer texts are chunked, never cut.")
   int maxLength;
@@ -50,23 +52,25 @@ public final class PrepOptions {
       description = "Shares of the train, validation and test splits.")
   SplitRatios split;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Seed of the deterministic split.")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "42", description = "Seed of the deterministic split.")
   long seed;
 
+  @Range(min = 0)
   @Option(
-      names = "--max-train-bytes",
+      names = "--max-train-bytes", paramLabel = "BYTES",
       defaultValue = "0",
       description = "Cap on each language's train text in UTF-8 bytes (the reference paper used 1 GiB: 1073741824); records over it are dropped as train_cap. 0: no cap.")
   long maxTrainBytes;
 
   @Option(
-      names = "--packing",
+      names = "--packing", paramLabel = "line|packed",
       defaultValue = "line",
       description = "'line': every line of a text is its own sequence (chunked when longer), as the reference paper trains; 'packed': lines run together into full sequences, separated by the tokenizer's separator.")
   Packing packing;
 
+  @Range(min = 0, max = 1)
   @Option(
-      names = "--unk-threshold",
+      names = "--unk-threshold", paramLabel = "SHARE",
       defaultValue = "0.05",
       description = "Warn about a language whose share of [UNK] tokens is above this.")
   double unkThreshold;
@@ -76,6 +80,11 @@ public final class PrepOptions {
       description = "Fail (exit 2, nothing published) instead of warning when a language is above --unk-threshold.")
   boolean failOnUnk;
 
+  @Option(
+      names = "--allow-empty",
+      description = "Publish the output even when no record of the requested languages is kept (by default that fails, exit 1, and nothing is published).")
+  boolean allowEmpty;
+
   /** What a corpus job has settled before any Spark work: where it publishes, and with which tokenizer. */
   public record Plan(PreparedOutput output, TokenizerSpec tokenizer) {}
 
@@ -84,7 +93,6 @@ public final class PrepOptions {
    * the tokenizer; throws {@link UsageException} naming the option or path at fault.
    */
   public Plan plan(String input, Configuration hadoopConf) {
-    validate();
     InputPaths.requireExisting("--input", input, hadoopConf);
     return new Plan(PreparedOutput.plan(output, overwrite, hadoopConf), tokenizer());
   }
@@ -103,19 +111,6 @@ public final class PrepOptions {
     run.put("split", split.toString());
     run.put("seed", seed);
     return run;
-  }
-
-  /** Range checks picocli's types cannot express; throws {@link UsageException} naming the option. */
-  void validate() {
-    if (maxLength < 4) {
-      throw new UsageException("--max-length: must be at least 4, got " + maxLength);
-    }
-    if (maxTrainBytes < 0) {
-      throw new UsageException("--max-train-bytes: must be >= 0, got " + maxTrainBytes);
-    }
-    if (!(unkThreshold >= 0 && unkThreshold <= 1)) {
-      throw new UsageException("--unk-threshold: must be a share in [0, 1], got " + unkThreshold);
-    }
   }
 
   /**
@@ -173,6 +168,10 @@ public final class PrepOptions {
 
   public Packing packing() {
     return packing;
+  }
+
+  public boolean allowEmpty() {
+    return allowEmpty;
   }
 
   public double unkThreshold() {

@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.adapterforge.job.JobFailedException;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.tokenizer.TokenizerCache;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
@@ -127,6 +128,11 @@ public final class PreparedCorpus {
       List<String> violations = stats.conservationViolations();
       if (!violations.isEmpty()) {
         throw new IllegalStateException("records were lost or counted twice: " + violations);
+      }
+      if (stats.keptTotal() == 0 && !options.allowEmpty()) {
+        throw new JobFailedException(
+            "no record of the requested languages was kept (" + stats.dropSummary() + "); nothing published"
+                + " (--allow-empty publishes an empty corpus)");
       }
       output.writeStaged(PreparedOutput.STATS, stats.toJson());
 

@@ -1,6 +1,7 @@
 package dev.adapterforge.bench;
 
 import dev.adapterforge.cli.ModelOptions;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterConfig;
@@ -51,15 +52,19 @@ public final class AdapterTrainingBench implements Callable<Integer> {
   @Option(names = "--methods", split = ",", defaultValue = "seq_bn,seq_bn_inv,lora,lt_sft", description = "Methods to train.")
   List<String> methods;
 
+  @Range(min = 1)
   @Option(names = "--steps", defaultValue = "40", description = "Optimizer steps per method; lt_sft runs this many in each phase.")
   int steps;
 
+  @Range(min = 1)
   @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per step.")
   int batchSize;
 
+  @Range(min = 0, minExclusive = true)
   @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate.")
   double learningRate;
 
+  @Range(min = 1)
   @Option(names = "--eval-every", defaultValue = "20", description = "Steps between validation losses.")
   int evalEvery;
 

@@ -1,6 +1,7 @@
 package dev.adapterforge.bench;
 
 import dev.adapterforge.job.CommandRunner;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.conceptnet.RelationTemplates;
@@ -28,9 +29,11 @@ public final class PrepConceptNetBench extends SparkJob {
   private static final Map<String, String> CODES = Map.of("sun-Latn", "su", "yor-Latn", "yo", "swh-Latn", "sw", "amh-Ethi", "am");
   private static final List<String> RELATIONS = RelationTemplates.relations();
 
+  @Range(min = 1)
   @Option(names = "--lines", defaultValue = "1000000", description = "Lines in the generated dump.")
   long lines;
 
+  @Range(min = 0, max = 1)
   @Option(names = "--requested-share", defaultValue = "0.3", description = "Share of lines in the requested languages; the rest are English.")
   double requestedShare;
 

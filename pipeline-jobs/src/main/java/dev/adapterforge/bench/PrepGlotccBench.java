@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.octet_length;
 import static org.apache.spark.sql.functions.sum;
 
 import dev.adapterforge.job.CommandRunner;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.prep.glotcc.GlotccColumns;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
@@ -28,9 +29,11 @@ import picocli.CommandLine.Option;
     name = "prep-glotcc",
     description = "Times prep-glotcc against a plain Parquet scan on a generated GlotCC-V1 corpus; prints documents/s and MB/s per core.")
 public final class PrepGlotccBench extends SparkJob {
+  @Range(min = 1)
   @Option(names = "--size-mb", defaultValue = "200", description = "Corpus size in MB of text.")
   int sizeMb;
 
+  @Range(min = 1)
   @Option(names = "--document-bytes", defaultValue = "1500", description = "Approximate size of a document.")
   int documentBytes;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.adapterforge.cli.AdapterForge;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterMethod;
@@ -68,9 +69,11 @@ public final class TrainingBench implements Callable<Integer> {
   @Option(names = "--heads", split = ",", defaultValue = "all,masked", description = "MLM heads: all (logits at every position, as Hugging Face), masked (only at masked positions).")
   List<String> heads;
 
+  @Range(min = 0)
   @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps per configuration.")
   int warmup;
 
+  @Range(min = 1)
   @Option(names = "--steps", description = "Timed steps per configuration; default 10, 5 at 12 layers or more (BASELINE.md).")
   Integer steps;
 
@@ -90,6 +93,7 @@ public final class TrainingBench implements Callable<Integer> {
   @Option(names = "--torch-script", paramLabel = "FILE", description = "The baseline script; default ../" + TORCH_SCRIPT + " beside the project.")
   Path torchScript;
 
+  @Range(min = 1)
   @Option(names = "--gemm-size", defaultValue = "4096", description = "Side of the square float GEMM that measures this machine's limit.")
   int gemmSize;
 
@@ -116,9 +120,6 @@ public final class TrainingBench implements Callable<Integer> {
     List<BenchShape> benchShapes = shapes();
     List<AdapterMethod> benchMethods = methods();
     List<MlmTrainer.Head> benchHeads = heads();
-    if (warmup < 0 || (steps != null && steps < 1) || gemmSize < 1) {
-      throw new UsageException("--warmup must be >= 0, --steps and --gemm-size positive");
-    }
     PrintWriter out = spec.commandLine().getOut();
     if (inThisJvm) {
       if (benchShapes.size() != 1 || benchMethods.size() != 1 || benchHeads.size() != 1) {

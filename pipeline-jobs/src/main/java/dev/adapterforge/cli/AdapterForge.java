@@ -38,8 +38,10 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Every command takes --conf KEY=VALUE (a Spark setting) or --conf FILE (a HOCON file with a",
-      "section per command and a 'spark' section; see conf/). Command-line options override the file."
+      // lines under the help's 80 columns, which picocli would otherwise wrap one by one
+      "Every command takes --conf KEY=VALUE (a Spark setting) or --conf FILE (a HOCON",
+      "file with a section per command and a 'spark' section; see conf/).",
+      "Command-line options override the file."
     })
 public final class AdapterForge implements Runnable {
   @Spec CommandSpec spec;

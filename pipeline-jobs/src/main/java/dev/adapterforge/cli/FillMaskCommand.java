@@ -1,5 +1,6 @@
 package dev.adapterforge.cli;
 
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.encoder.FillMask;
@@ -25,6 +26,7 @@ public final class FillMaskCommand implements Callable<Integer> {
   @Option(names = "--text", required = true, description = "Text with one or more [MASK] tokens.")
   String text;
 
+  @Range(min = 1)
   @Option(names = "--top-k", defaultValue = "5", description = "Candidates per mask.")
   int topK;
 
@@ -32,10 +34,8 @@ public final class FillMaskCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (topK < 1) {
-      throw new UsageException("--top-k: must be at least 1, got " + topK);
-    }
     BaseModel baseModel = model.baseModel();
+    model.weights(); // loaded here, where a bad checkpoint is a usage error, and cached for FillMask
     List<List<FillMask.Prediction>> masks;
     try {
       masks =

@@ -4,11 +4,15 @@ import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
 import dev.adapterforge.ops.adapters.LoadedAdapter;
 import dev.adapterforge.ops.encoder.EncoderAdapter;
+import dev.adapterforge.ops.encoder.FrozenWeights;
+import dev.adapterforge.ops.encoder.FrozenWeightsCache;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.model.BaseModelResolver;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Option;
 
@@ -47,6 +51,20 @@ public final class ModelOptions {
       }
     }
     return resolved;
+  }
+
+  /**
+   * The base model's frozen weights, loaded once per JVM: a missing, misshapen or non-finite tensor
+   * is found here, on the driver, before any Spark work.
+   *
+   * @throws UsageException naming the checkpoint file and the tensor
+   */
+  public FrozenWeights weights() {
+    try {
+      return FrozenWeightsCache.get(baseModel(), DataType.FLOAT);
+    } catch (UncheckedIOException e) {
+      throw new UsageException(BaseModelResolver.OPTION + ": " + e.getCause().getMessage(), e);
+    }
   }
 
   /**

@@ -6,9 +6,9 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
-import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.runtime.Nd4jRuntime;
 import io.delta.tables.DeltaTable;
 import java.io.PrintWriter;
@@ -57,33 +57,27 @@ public final class Doctor extends SparkJob {
           .add("matmul_correct", DataTypes.BooleanType, false)
           .add("fused_kernels", DataTypes.BooleanType, false);
 
+  @Range(min = 0)
   @Option(
       names = "--tasks",
       defaultValue = "0",
       description = "Probe tasks to run; 0 means two per core Spark reports.")
   int tasks;
 
+  @Range(min = 0)
   @Option(
       names = "--expect-executors",
       defaultValue = "0",
       description = "Fail unless at least this many executor JVMs besides the driver ran probes (0: no check).")
   int expectExecutors;
 
+  @Range(min = 0)
   @Option(
       names = "--executor-wait-seconds",
       defaultValue = "120",
       description = "How long to wait for --expect-executors executors to register.")
   int executorWaitSeconds;
 
-  @Override
-  protected void validate() {
-    if (tasks < 0) {
-      throw new UsageException("--tasks: must be >= 0, got " + tasks);
-    }
-    if (expectExecutors < 0) {
-      throw new UsageException("--expect-executors: must be >= 0, got " + expectExecutors);
-    }
-  }
 
   @Override
   protected int run(SparkSession spark) throws InterruptedException {

@@ -3,10 +3,10 @@ package dev.adapterforge.evaluate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.adapterforge.cli.ModelOptions;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
-import dev.adapterforge.ops.encoder.FrozenWeightsCache;
 import dev.adapterforge.ops.encoder.MaskedLmGraph;
 import dev.adapterforge.ops.mlm.MlmEvaluator;
 import dev.adapterforge.ops.mlm.MlmMasking;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -51,6 +50,7 @@ public final class EvaluateMlmCommand extends SparkJob {
   @Option(names = "--split", defaultValue = "validation", description = "train, validation or test.")
   String split;
 
+  @Range(min = 1)
   @Option(
       names = "--max-sequences",
       defaultValue = "200",
@@ -58,6 +58,7 @@ public final class EvaluateMlmCommand extends SparkJob {
           "Sequences the MLM loss scores, a sample chosen by a hash of --seed and each sequence's source.")
   int maxSequences;
 
+  @Range(min = 1)
   @Option(
       names = "--pseudo-perplexity-sequences",
       defaultValue = "32",
@@ -66,9 +67,11 @@ public final class EvaluateMlmCommand extends SparkJob {
               + " (about 5 sequences of 50 tokens a second for mBERT on 2 cores).")
   int pseudoPerplexitySequences;
 
+  @Range(min = 1)
   @Option(names = "--batch-tokens", defaultValue = "2048", description = "Token slots per forward batch.")
   int batchTokens;
 
+  @Range(min = 0, max = 1, minExclusive = true, maxExclusive = true)
   @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked for the MLM loss.")
   double mlmProbability;
 
@@ -90,23 +93,12 @@ public final class EvaluateMlmCommand extends SparkJob {
     if (!List.of("train", "validation", "test").contains(split)) {
       throw new UsageException("--split: must be train, validation or test, got " + split);
     }
-    if (maxSequences < 1) {
-      throw new UsageException("--max-sequences: must be at least 1, got " + maxSequences);
-    }
-    if (pseudoPerplexitySequences < 1) {
-      throw new UsageException("--pseudo-perplexity-sequences: must be at least 1, got " + pseudoPerplexitySequences);
-    }
-    if (batchTokens < 1) {
-      throw new UsageException("--batch-tokens: must be at least 1, got " + batchTokens);
-    }
-    if (!(mlmProbability > 0 && mlmProbability < 1)) {
-      throw new UsageException("--mlm-probability: must be in (0, 1), got " + mlmProbability);
-    }
     input = PreparedInput.open(data, "--data", sparkOptions.hadoopConfiguration());
     input.requireLanguage(language, "--language");
     BaseModel baseModel = model.baseModel();
     input.requireTokenizer(baseModel.tokenizer().sha256(), baseModel.id(), "--data");
     model.adapter();
+    model.weights();
   }
 
 
@@ -122,7 +114,7 @@ public final class EvaluateMlmCommand extends SparkJob {
     MlmEvaluator evaluator =
         new MlmEvaluator(
             new MaskedLmGraph(
-                FrozenWeightsCache.get(baseModel, DataType.FLOAT), model.encoderAdapter(), model.adapterParameters()),
+                model.weights(), model.encoderAdapter(), model.adapterParameters()),
             tokenizer.specialTokens(),
             batchTokens);
     MlmEvaluator.Score loss =

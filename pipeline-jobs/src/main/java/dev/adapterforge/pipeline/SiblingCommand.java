@@ -1,5 +1,6 @@
 package dev.adapterforge.pipeline;
 
+import dev.adapterforge.job.OptionRanges;
 import dev.adapterforge.job.UsageException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,7 +43,8 @@ final class SiblingCommand {
     String[] argv = args.toArray(String[]::new);
     try {
       sibling.parseArgs(argv);
-    } catch (ParameterException e) {
+      OptionRanges.check(sibling.getCommandSpec());
+    } catch (ParameterException | UsageException e) {
       throw new UsageException(name + ": " + e.getMessage() + " (give it in the config file's '" + name + "' section)", e);
     }
     return new SiblingCommand(sibling, argv);

@@ -76,6 +76,7 @@ public final class AdapterRegistry {
 
   /** Publishes the artifact as {@code name} (a new version) unless this content already is. */
   public Published publish(ArtifactManifest manifest, String name, Stage stage, String publisher) {
+    RegistryName.require(name, "registry name");
     org.apache.hadoop.fs.Path artifact = storeFiles(manifest, name);
     return retrying("publish " + name, () -> {
       ensureTable();
@@ -101,10 +102,11 @@ public final class AdapterRegistry {
 
   /** Moves {@code version} to production and the production version before it to archived, in one commit. */
   public void promote(String name, long version) {
+    RegistryName.require(name, "NAME");
     retrying("promote " + name, () -> {
       ensureTable();
       if (rows().where(col(RegistryTable.NAME).equalTo(name).and(col(RegistryTable.VERSION).equalTo(version))).isEmpty()) {
-        throw new UsageException("registry promote: " + name + " has no version " + version);
+        throw new UsageException(name + " has no version " + version);
       }
       table().update(
           col(RegistryTable.NAME).equalTo(name)
@@ -137,13 +139,14 @@ public final class AdapterRegistry {
 
   /** The row of {@code name} at {@code version}, or at {@code stage} when version is null. */
   public Row resolve(String name, Long version, Stage stage) {
+    RegistryName.require(name, "NAME");
     Dataset<Row> ofName = rows().where(col(RegistryTable.NAME).equalTo(name));
     Dataset<Row> matching = version != null
         ? ofName.where(col(RegistryTable.VERSION).equalTo(version))
         : ofName.where(col(RegistryTable.STAGE).equalTo(stage.name())).orderBy(col(RegistryTable.VERSION).desc());
     List<Row> found = matching.limit(1).collectAsList();
     if (found.isEmpty()) {
-      throw new UsageException("registry: no " + name + (version != null ? " version " + version : " in stage " + stage));
+      throw new UsageException("no " + name + (version != null ? " version " + version : " in stage " + stage));
     }
     return found.get(0);
   }
@@ -162,17 +165,20 @@ public final class AdapterRegistry {
       for (Row file : row.<Row>getList(row.fieldIndex(RegistryTable.FILES))) {
         String relative = file.getAs("path");
         String what = relative + " of " + row.getAs(RegistryTable.NAME) + " version " + row.getAs(RegistryTable.VERSION);
-        Path local = staging.resolve(relative);
+        Path local = staging.resolve(relative).normalize();
+        if (!local.startsWith(staging)) {
+          throw new UsageException(what + " lies outside the artifact's folder");
+        }
         Files.createDirectories(local.getParent());
         try {
           fs.copyToLocalFile(false, new org.apache.hadoop.fs.Path(artifact, relative), new org.apache.hadoop.fs.Path(local.toUri()), true);
         } catch (ChecksumException e) {
-          throw new UsageException("registry get: " + what + " is corrupt in the registry: " + e.getMessage(), e);
+          throw new UsageException(what + " is corrupt in the registry: " + e.getMessage(), e);
         }
         String actual = Sha256.of(local);
         if (!actual.equals(file.getAs("sha256"))) {
           throw new UsageException(
-              "registry get: " + what + " has SHA-256 " + actual + ", the registry recorded " + file.getAs("sha256"));
+              what + " has SHA-256 " + actual + ", the registry recorded " + file.getAs("sha256"));
         }
       }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -196,7 +202,12 @@ public final class AdapterRegistry {
 
   /** The artifact's files under their content hash, complete before any row can point at them. */
   private org.apache.hadoop.fs.Path storeFiles(ArtifactManifest manifest, String name) {
-    org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(root, "artifacts/" + name);
+    org.apache.hadoop.fs.Path artifacts = new org.apache.hadoop.fs.Path(root, "artifacts");
+    org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(artifacts, name);
+    // the name is checked; this is the guard that holds whatever a future name rule lets through
+    if (!artifacts.equals(folder.getParent()) || !folder.toUri().normalize().equals(folder.toUri())) {
+      throw new UsageException("registry name '" + name + "' does not name a folder directly under " + artifacts);
+    }
     org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(folder, manifest.contentHash());
     try {
       if (fs.exists(target)) {

@@ -3,6 +3,7 @@ package dev.adapterforge.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.adapterforge.job.UsageException;
+import dev.adapterforge.ops.checkpoint.SafetensorsCheckpoint;
 import dev.adapterforge.ops.checkpoint.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,6 +73,7 @@ public record ArtifactManifest(
     String method = required(block, "method", config);
     JsonNode baseModel = block.path("base_model");
     List<ArtifactFile> files = checksums(directory);
+    requireFiniteWeights(directory, files);
     Map<String, Double> metrics = new LinkedHashMap<>();
     block.path("metrics").fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
     List<String> inputs = new ArrayList<>();
@@ -131,6 +133,22 @@ public record ArtifactManifest(
       return files;
     } catch (IOException e) {
       throw new UsageException("--artifact: cannot read " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every safetensors file's tensors: a NaN or infinite weight is never published. */
+  private static void requireFiniteWeights(Path directory, List<ArtifactFile> files) {
+    for (ArtifactFile file : files) {
+      if (!file.path().endsWith(".safetensors")) {
+        continue;
+      }
+      try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(directory.resolve(file.path()))) {
+        for (String name : weights.names()) {
+          weights.finiteTensor(name);
+        }
+      } catch (IOException e) {
+        throw new UsageException("--artifact: " + e.getMessage(), e);
+      }
     }
   }
 

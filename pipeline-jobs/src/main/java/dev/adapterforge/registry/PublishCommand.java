@@ -32,6 +32,11 @@ public final class PublishCommand extends SparkJob {
   @Override
   protected void validate() {
     manifest = ArtifactManifest.read(artifact);
+    if (name != null) {
+      RegistryName.require(name, "--name");
+    } else {
+      RegistryName.require(manifest.registryName(), "--artifact: " + artifact.resolve(ArtifactManifest.CONFIG) + "'s adapterforge.name");
+    }
   }
 
   @Override

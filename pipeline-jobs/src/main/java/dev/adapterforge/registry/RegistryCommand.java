@@ -2,6 +2,7 @@ package dev.adapterforge.registry;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
@@ -37,6 +38,16 @@ public final class RegistryCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing subcommand: one of " + spec.subcommands().keySet());
+  }
+
+  /** A registry subcommand about one name: checked before Spark starts. */
+  abstract static class NamedRegistryJob extends RegistryJob {
+    @Parameters(index = "0", paramLabel = "NAME") String name;
+
+    @Override
+    protected void validate() {
+      RegistryName.require(name, "NAME");
+    }
   }
 
   /** A registry subcommand: the registry it works on, and its printer. */
@@ -77,9 +88,8 @@ public final class RegistryCommand implements Runnable {
   }
 
   @Command(name = "show", description = "Every field of one version, as JSON.")
-  static final class Show extends RegistryJob {
-    @Parameters(index = "0", paramLabel = "NAME") String name;
-
+  static final class Show extends NamedRegistryJob {
+    @Range(min = 1)
     @Option(names = "--version", description = "The version. Default: the production version.")
     Long version;
 
@@ -104,9 +114,8 @@ public final class RegistryCommand implements Runnable {
   }
 
   @Command(name = "get", description = "Downloads a version's artifact into --to and verifies every file's SHA-256.")
-  static final class Get extends RegistryJob {
-    @Parameters(index = "0", paramLabel = "NAME") String name;
-
+  static final class Get extends NamedRegistryJob {
+    @Range(min = 1)
     @Option(names = "--version", description = "The version. Default: the version in --stage.")
     Long version;
 
@@ -128,9 +137,8 @@ public final class RegistryCommand implements Runnable {
   }
 
   @Command(name = "promote", description = "Moves a version to production and the previous production version to archived, in one transaction.")
-  static final class Promote extends RegistryJob {
-    @Parameters(index = "0", paramLabel = "NAME") String name;
-
+  static final class Promote extends NamedRegistryJob {
+    @Range(min = 1)
     @Option(names = "--version", required = true, description = "The version to put in production.")
     long version;
 

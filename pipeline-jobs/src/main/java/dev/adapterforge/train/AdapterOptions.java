@@ -1,5 +1,6 @@
 package dev.adapterforge.train;
 
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterConfig;
 import dev.adapterforge.ops.adapters.AdapterMethod;
@@ -15,27 +16,33 @@ public final class AdapterOptions {
   @Option(names = "--method", required = true, paramLabel = "METHOD", description = "seq_bn, seq_bn_inv, lora or lt_sft.")
   String method;
 
+  @Range(min = 1)
   @Option(names = "--reduction-factor", defaultValue = "16", description = "seq_bn, seq_bn_inv: hidden size / bottleneck size.")
   int reductionFactor;
 
   @Option(names = "--non-linearity", defaultValue = "relu", description = "seq_bn, seq_bn_inv: relu, gelu, gelu_new, tanh or swish.")
   String nonLinearity;
 
+  @Range(min = 0)
   @Option(names = "--leave-out", split = ",", paramLabel = "LAYER", description = "seq_bn, seq_bn_inv: layers without an adapter.")
   List<Integer> leaveOut;
 
+  @Range(min = 1)
   @Option(names = "--inv-adapter-reduction-factor", defaultValue = "2", description = "seq_bn_inv: the invertible adapter's reduction factor.")
   int invAdapterReductionFactor;
 
+  @Range(min = 1)
   @Option(names = "--lora-r", defaultValue = "8", description = "lora: rank.")
   int loraR;
 
+  @Range(min = 0, minExclusive = true)
   @Option(names = "--lora-alpha", defaultValue = "8", description = "lora: the update is scaled by alpha / r.")
   double loraAlpha;
 
   @Option(names = "--target-modules", split = ",", defaultValue = "query,value", description = "lora: projections to adapt.")
   List<String> targetModules;
 
+  @Range(min = 0, max = 1, minExclusive = true)
   @Option(names = "--ft-params-proportion", defaultValue = "0.01", description = "lt_sft: share of the targeted weights' entries the mask keeps.")
   double ftParamsProportion;
 

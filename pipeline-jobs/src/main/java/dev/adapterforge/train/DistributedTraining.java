@@ -131,6 +131,15 @@ final class DistributedTraining {
     }
 
     Path checkpoint = runDirectory.resolve("checkpoint");
+    String dataContentHash = input.contentHashes(spark).get(language);
+    RunIdentity identity = RunIdentity.of(config, settings, model, dataContentHash);
+    boolean resuming =
+        settings.resume() && (Files.isRegularFile(checkpoint.resolve(STATE)) || Files.isRegularFile(maskFile()));
+    if (resuming) {
+      identity.requireSameAs(runDirectory);
+    } else {
+      identity.write(runDirectory);
+    }
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     RoundCounters counters = RoundCounters.register(spark.sparkContext());
     Adapter adapter =
@@ -146,7 +155,7 @@ final class DistributedTraining {
     Path csv = runDirectory.resolve("training_log.csv");
     Path png = runDirectory.resolve("training_curve.png");
     String title = language + " " + config.method().id() + " on " + model.id();
-    if (settings.resume() && Files.isRegularFile(checkpoint.resolve(STATE))) {
+    if (resuming && Files.isRegularFile(checkpoint.resolve(STATE))) {
       JsonNode state = JSON.readTree(checkpoint.resolve(STATE).toFile());
       network = ModelSerializer.restoreComputationGraph(checkpoint.resolve(NETWORK).toFile(), true);
       best = Nd4j.readBinary(checkpoint.resolve(BEST).toFile());
@@ -207,7 +216,7 @@ final class DistributedTraining {
         model,
         new ArtifactLineage(
             null, language, input.stats().path("languages").path(language).path("coverage").path("script").asText(null),
-            tokenizer.sha256(), List.of(input.location()), stats, input.contentHashes(spark).get(language), settings.seed(),
+            tokenizer.sha256(), List.of(input.location()), stats, dataContentHash, settings.seed(),
             Map.of(
                 "mlm_loss", bestLoss, "mlm_loss_before", initialLoss, "steps", (double) settings.steps(),
                 "tokens", (double) trainedTokens),
@@ -296,7 +305,7 @@ final class DistributedTraining {
   private Adapter sparsePhaseTwo(
       SparseConfig sparse, JavaSparkContext context, JavaRDD<int[]> shards, RoundCounters counters, long workers)
       throws IOException {
-    Path maskFile = runDirectory.resolve("lt_sft_mask.safetensors");
+    Path maskFile = maskFile();
     if (!(settings.resume() && Files.isRegularFile(maskFile))) {
       String name = artifact.getFileName() + " phase 1";
       ComputationGraph dense =
@@ -322,6 +331,10 @@ final class DistributedTraining {
       LOG.info("{}: mask of {} of {} entries saved as {}", name, mask.size(), trained.numParams(), maskFile);
     }
     return SparseAdapter.fromMaskFile(sparse, model.architecture(), maskFile);
+  }
+
+  private Path maskFile() {
+    return runDirectory.resolve("lt_sft_mask.safetensors");
   }
 
   private static Adapter adapterOf(ComputationGraph network) {

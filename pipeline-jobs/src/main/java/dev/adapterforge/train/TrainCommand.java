@@ -2,6 +2,7 @@ package dev.adapterforge.train;
 
 import dev.adapterforge.cli.BuildInfo;
 import dev.adapterforge.cli.ModelOptions;
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
@@ -46,33 +47,42 @@ public final class TrainCommand extends SparkJob {
   @Option(names = {"--languages", "--language"}, required = true, split = ",", description = "Languages to train, as the prep output names them.")
   List<String> languages;
 
+  @Range(min = 1)
   @Option(names = "--steps", defaultValue = "1000", description = "Optimizer steps per worker; lt_sft takes this many in each phase.")
   int steps;
 
+  @Range(min = 0, minExclusive = true)
   @Option(names = "--lr", defaultValue = "1e-4", description = "Adam learning rate.")
   double learningRate;
 
+  @Range(min = 1)
   @Option(names = "--batch-size-per-worker", defaultValue = "16", description = "Sequences per step on each worker.")
   int batchSizePerWorker;
 
+  @Range(min = 1)
   @Option(names = "--averaging-frequency", defaultValue = "5", description = "Steps each worker takes between parameter averagings.")
   int averagingFrequency;
 
+  @Range(min = 1)
   @Option(names = "--workers", description = "Data-parallel workers (default: the application's default parallelism).")
   Integer workers;
 
+  @Range(min = 0, max = 1, minExclusive = true, maxExclusive = true)
   @Option(names = "--mlm-probability", defaultValue = "0.15", description = "Share of tokens masked.")
   double mlmProbability;
 
+  @Range(min = 3)
   @Option(names = "--max-length", defaultValue = "512", description = "Longer prepared sequences are cut to this, [SEP] kept.")
   int maxLength;
 
   @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, batching, masking and validation.")
   long seed;
 
+  @Range(min = 1)
   @Option(names = "--eval-every", defaultValue = "100", description = "Steps between validation losses and checkpoints.")
   int evalEvery;
 
+  @Range(min = 1)
   @Option(names = "--eval-sequences", defaultValue = "256", description = "Validation sequences scored, a fixed sample.")
   int evalSequences;
 
@@ -91,31 +101,12 @@ public final class TrainCommand extends SparkJob {
 
   @Override
   protected void validate() {
-    positive("--steps", steps);
-    positive("--batch-size-per-worker", batchSizePerWorker);
-    positive("--averaging-frequency", averagingFrequency);
-    positive("--eval-every", evalEvery);
-    positive("--eval-sequences", evalSequences);
-    if (workers != null) {
-      positive("--workers", workers);
-    }
-    if (!(mlmProbability > 0 && mlmProbability < 1)) {
-      throw new UsageException("--mlm-probability: must be in (0, 1), got " + mlmProbability);
-    }
-    if (maxLength < 3) {
-      throw new UsageException("--max-length: must be at least 3, got " + maxLength);
-    }
     config = adapter.config(steps);
     input = PreparedInput.open(data, "--data", sparkOptions.hadoopConfiguration());
     languages.forEach(language -> input.requireLanguage(language, "--languages"));
     BaseModel baseModel = model.baseModel();
     input.requireTokenizer(baseModel.tokenizer().sha256(), baseModel.id(), "--data");
-  }
-
-  private static void positive(String option, int value) {
-    if (value < 1) {
-      throw new UsageException(option + ": must be at least 1, got " + value);
-    }
+    model.weights();
   }
 
 
@@ -136,6 +127,8 @@ public final class TrainCommand extends SparkJob {
         outcome =
             new DistributedTraining(spark, baseModel, baseModel.tokenizer(), input, language, config, settings, output.toAbsolutePath())
                 .run();
+      } catch (UsageException e) {
+        throw e; // a refused --resume: the command line is at fault, exit 2, not this language
       } catch (RuntimeException e) {
         // one language's failure does not cost the others theirs
         LOG.error("Training {} failed", language, e);

@@ -75,6 +75,58 @@ class AdapterForgeTest {
   }
 
   @Test
+  void everyNumericOptionIsCheckedAgainstItsRangeWhereverItsValueComesFrom() throws IOException {
+    String[] train = {"train", "--data", "x", "--languages", "mt", "--method", "seq_bn"};
+    assertUsageError(run(with(train, "--lr", "-1")), "--lr: must be > 0, got -1.0");
+    assertUsageError(run(with(train, "--lr", "NaN")), "--lr: must be > 0, got NaN");
+    assertUsageError(run(with(train, "--mlm-probability", "1")), "--mlm-probability: must be in (0, 1), got 1.0");
+    assertUsageError(run(with(train, "--leave-out", "0,-3")), "--leave-out: must be >= 0, got -3");
+    assertUsageError(run(with(train, "--workers", "0")), "--workers: must be >= 1, got 0");
+    assertUsageError(run("prep-glotcc", "--input", "x", "--output", "y", "--languages", "all", "--unk-threshold", "1.5"),
+        "--unk-threshold: must be in [0, 1], got 1.5");
+
+    Path file = dir.resolve("negative.conf");
+    Files.writeString(file, "train { lr = -0.5 }");
+    assertUsageError(run(with(train, "--conf", file.toString())), "--lr: must be > 0, got -0.5");
+
+    Path pipeline = dir.resolve("pipeline.conf");
+    Files.writeString(pipeline, """
+        pipeline { sources = [glotcc] }
+        prep-glotcc { input = "x", output = "y", languages = [all] }
+        train { method = seq_bn, lr = -1 }
+        """);
+    assertUsageError(run("pipeline", "--conf", pipeline.toString(), "--root", dir.toString()),
+        "train: --lr: must be > 0, got -1.0", "'train' section");
+  }
+
+  private static String[] with(String[] args, String... more) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+    System.arraycopy(more, 0, all, args.length, more.length);
+    return all;
+  }
+
+  @Test
+  void anUnknownOptionIsNamedEvenWhenRequiredOnesAreMissing() {
+    assertUsageError(run("prep-glotcc", "--no-such-option", "1"), "Unknown option", "'--no-such-option'", "--input");
+  }
+
+  @Test
+  void aMasterUrlSparkCannotParseIsOneLineBeforeSparkStarts() {
+    assertUsageError(run("doctor", "--master", "garbage://nope", "--root", dir.toString()),
+        "--master: 'garbage://nope' is not a Spark master URL");
+    assertUsageError(run("doctor", "--conf", "spark.master=local[two]", "--root", dir.toString()),
+        "spark.master: 'local[two]' is not a Spark master URL");
+  }
+
+  @Test
+  void helpShowsListOptionsOnceEach() {
+    CommandRun help = run("prep-glotcc", "--help");
+    assertTrue(help.out().contains("[--drop-warnings=WARNING[,WARNING...]]..."), help.out());
+    assertTrue(!help.out().contains("[,...]"), "no doubled list markers: " + help.out());
+    assertTrue(help.out().lines().allMatch(line -> line.length() <= 80), "80 columns: " + help.out());
+  }
+
+  @Test
   void configFilesAreCheckedBeforeAnythingRuns() throws IOException {
     Path typo = dir.resolve("typo.conf");
     Files.writeString(typo, "doctor { taks = 3 }");

@@ -33,6 +33,11 @@ class AdapterRegistryTest extends SparkTestBase {
 
   /** An artifact folder as the adapters write it: adapter_config.json and safetensors weights. */
   static Path artifact(String language, float seed) throws IOException {
+    return artifact(language, seed, null);
+  }
+
+  /** @param name the registry name the artifact asks for ({@code adapterforge.name}), or null */
+  static Path artifact(String language, float seed, String name) throws IOException {
     Path dir = freshDirectory("artifact-" + artifacts++);
     float[] down = new float[48 * 3];
     for (int i = 0; i < down.length; i++) {
@@ -48,8 +53,8 @@ class AdapterRegistryTest extends SparkTestBase {
            "hyperparameters": {"reduction_factor": 16, "lr": 0.0001},
            "base_model": {"id": "mbert", "sha256": "1ee436df"}, "tokenizer_sha256": "e4c3cf82",
            "data": {"inputs": ["prepared/glotcc"], "content_hash": "abc", "seed": 42},
-           "metrics": {"mlm_loss": 2.5, "steps": 100}}}
-        """.formatted(language));
+           "metrics": {"mlm_loss": 2.5, "steps": 100}%s}}
+        """.formatted(language, name == null ? "" : ", \"name\": \"" + name + "\""));
     return dir;
   }
 
@@ -189,5 +194,41 @@ class AdapterRegistryTest extends SparkTestBase {
     CommandRun unknown = CommandRun.of(new AdapterForge(), "registry", "get", "nope", "--version", "3", "--to", freshDirectory("x").resolve("y").toString(), "--registry", registryUri, "--root", testRoot.toString());
     assertEquals(2, unknown.exitCode(), unknown.toString());
     assertTrue(unknown.err().contains("no nope version 3"), unknown.toString());
+
+    CommandRun promote = CommandRun.of(new AdapterForge(), "registry", "promote", "amh-Ethi-seq_bn", "--version", "7", "--registry", registryUri, "--root", testRoot.toString());
+    assertEquals(2, promote.exitCode(), promote.toString());
+    assertEquals(
+        "adapterforge registry promote: amh-Ethi-seq_bn has no version 7 (see 'adapterforge registry promote --help')",
+        promote.err().strip());
+  }
+
+  /** The names that would climb out of the registry or nest folders, from the artifact or --name. */
+  @Test
+  void aNameThatIsNotOneFolderNameIsRefusedAndNothingIsWritten() throws IOException {
+    Path registryRoot = freshDirectory("guarded").resolve("registry");
+    Path escaping = artifact("sun-Latn", 0.3f, "../../escaped");
+    CommandRun fromConfig = CommandRun.of(new AdapterForge(), "publish", "--artifact", escaping.toString(), "--registry", registryRoot.toString(), "--root", testRoot.toString());
+    assertEquals(2, fromConfig.exitCode(), fromConfig.toString());
+    assertTrue(fromConfig.err().contains("adapterforge.name: '../../escaped' is not a registry name"), fromConfig.toString());
+    for (String name : List.of("a/b", "..", ".hidden", "", "x".repeat(RegistryName.MAX_LENGTH + 1), "tab\tname")) {
+      CommandRun refused = CommandRun.of(new AdapterForge(), "publish", "--artifact", artifact("sun-Latn", 0.4f).toString(), "--name", name, "--registry", registryRoot.toString(), "--root", testRoot.toString());
+      assertEquals(2, refused.exitCode(), name + ": " + refused);
+      assertEquals(1, refused.err().strip().lines().count(), refused.toString());
+    }
+    assertFalse(Files.exists(registryRoot), "nothing written");
+    assertFalse(Files.exists(registryRoot.getParent().getParent().resolve("escaped")), "nothing written outside");
+
+    AdapterRegistry registry = AdapterRegistry.at(spark, registryRoot.toString());
+    assertThrows(UsageException.class, () -> registry.publish(ArtifactManifest.read(escaping), "../../escaped", Stage.candidate, "test"));
+    assertThrows(UsageException.class, () -> registry.resolve("../x", 1L, Stage.production));
+    assertEquals(1, registry.publish(ArtifactManifest.read(artifact("sun-Latn", 0.5f)), "sun-Latn.v2_final-1", Stage.candidate, "test").version());
+  }
+
+  @Test
+  void anArtifactWithANonFiniteWeightIsNotPublished() throws IOException {
+    Path poisoned = artifact("sun-Latn", Float.NaN);
+    CommandRun refused = CommandRun.of(new AdapterForge(), "publish", "--artifact", poisoned.toString(), "--registry", freshDirectory("poisoned").toString(), "--root", testRoot.toString());
+    assertEquals(2, refused.exitCode(), refused.toString());
+    assertTrue(refused.err().contains("adapter_model.safetensors: tensor bert.encoder.layer.0.output.adapters.lang.adapter_down.0.weight holds NaN"), refused.toString());
   }
 }

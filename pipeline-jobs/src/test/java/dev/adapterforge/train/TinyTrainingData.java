@@ -32,6 +32,16 @@ final class TinyTrainingData {
 
   private TinyTrainingData() {}
 
+  /** The tiny model and a prep output for it, under one folder. */
+  record Workspace(BaseModel model, Path data) {
+    static Workspace under(SparkSession spark, Path root, int train) throws IOException {
+      BaseModel model = TinyTrainingData.model(root.resolve("tiny-bert"));
+      Path data = root.resolve("prepared");
+      prepared(spark, model, data, train);
+      return new Workspace(model, data);
+    }
+  }
+
   static BaseModel model(Path directory) throws IOException {
     return TinyModel.write(
         directory, TinyModel.BERT, TinyModel.huggingFaceWeights(TinyModel.tensorFlowWeights(TinyModel.BERT, 5), false));

@@ -25,8 +25,8 @@ class TrainCommandTest {
   void badOptionsNameThemselves() {
     assertUsageError(train("--data", "x", "--languages", "mt", "--method", "adapterdrop"), "--method: unknown adapter method \"adapterdrop\"");
     assertUsageError(train("--data", "x", "--languages", "mt", "--method", "lora", "--target-modules", "dense"), "unknown module \"dense\"");
-    assertUsageError(train("--data", "x", "--languages", "mt", "--method", "seq_bn", "--steps", "0"), "--steps: must be at least 1");
-    assertUsageError(train("--data", "x", "--languages", "mt", "--method", "lt_sft", "--ft-params-proportion", "2"), "ft_params_proportion must be in (0, 1]");
+    assertUsageError(train("--data", "x", "--languages", "mt", "--method", "seq_bn", "--steps", "0"), "--steps: must be >= 1, got 0");
+    assertUsageError(train("--data", "x", "--languages", "mt", "--method", "lt_sft", "--ft-params-proportion", "2"), "--ft-params-proportion: must be in (0, 1], got 2.0");
     assertUsageError(train("--data", "no-such-prep-output", "--languages", "mt", "--method", "seq_bn"), "--data: no-such-prep-output does not exist");
   }
 

@@ -171,7 +171,7 @@ public final class AdapterArtifact {
     try (SafetensorsCheckpoint file = SafetensorsCheckpoint.open(weights)) {
       Map<String, Tensor> tensors = new HashMap<>();
       for (String name : file.names()) {
-        tensors.put(name, file.tensor(name));
+        tensors.put(name, file.finiteTensor(name));
       }
       Adapter adapter = config.restore(architecture, tensors);
       PythonNames names = storedNames(block, directory);

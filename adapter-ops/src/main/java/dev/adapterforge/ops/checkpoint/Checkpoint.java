@@ -36,6 +36,22 @@ public interface Checkpoint extends Closeable {
    */
   Tensor tensor(String name) throws IOException;
 
+  /**
+   * {@link #tensor}, refused if it holds a NaN or an infinity: one such weight turns every output of
+   * the model into NaN, silently.
+   *
+   * @throws CheckpointFormatException naming the tensor and the first such element
+   */
+  default Tensor finiteTensor(String name) throws IOException {
+    Tensor tensor = tensor(name);
+    long at = tensor.firstNonFinite();
+    if (at >= 0) {
+      throw new CheckpointFormatException(
+          file(), "tensor " + name + " holds NaN or an infinity (element " + at + "); weights must be finite");
+    }
+    return tensor;
+  }
+
   /** The tensor's elements widened to float, row-major. */
   default float[] read(String name) throws IOException {
     return tensor(name).toFloats();

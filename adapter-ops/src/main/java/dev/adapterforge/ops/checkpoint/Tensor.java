@@ -95,6 +95,45 @@ public record Tensor(String name, TensorDType dtype, long[] shape, ByteBuffer da
     return values;
   }
 
+  /**
+   * The row-major index of the first NaN or infinite element, or -1 if every element is finite (as
+   * every element of an integer tensor is). Reads the exponent bits, so no element is converted.
+   */
+  public long firstNonFinite() {
+    ByteBuffer in = data();
+    switch (dtype) {
+      case F64 -> {
+        var bits = in.asLongBuffer();
+        for (int i = 0; i < bits.limit(); i++) {
+          if ((bits.get(i) & 0x7ff0000000000000L) == 0x7ff0000000000000L) {
+            return i;
+          }
+        }
+      }
+      case F32 -> {
+        var bits = in.asIntBuffer();
+        for (int i = 0; i < bits.limit(); i++) {
+          if ((bits.get(i) & 0x7f800000) == 0x7f800000) {
+            return i;
+          }
+        }
+      }
+      case F16, BF16 -> {
+        int exponent = dtype == TensorDType.F16 ? 0x7c00 : 0x7f80;
+        var bits = in.asShortBuffer();
+        for (int i = 0; i < bits.limit(); i++) {
+          if ((bits.get(i) & exponent) == exponent) {
+            return i;
+          }
+        }
+      }
+      default -> {
+        // integers are always finite
+      }
+    }
+    return -1;
+  }
+
   /** The elements widened to float, row-major. */
   public float[] toFloats() {
     long count = elementCount();

@@ -138,7 +138,7 @@ public final class FrozenWeights {
               "tensor %s has shape %s, but config.json implies %s",
               name, Arrays.toString(checkpoint.shape(name)), Arrays.toString(stored)));
     }
-    INDArray array = toArray(checkpoint.tensor(name), dataType);
+    INDArray array = toArray(checkpoint.finiteTensor(name), dataType);
     return transposed ? array.transpose().dup('c') : array;
   }
 

@@ -124,6 +124,20 @@ class AdapterArtifactTest {
     assertTrue(notAnAdapter.getMessage().contains("adapter_config.json"), notAnAdapter.getMessage());
   }
 
+  /** Saved by a run that diverged, say: the checksum is consistent, the values are not usable. */
+  @Test
+  void refusesNonFiniteWeightsNamingTheTensor() throws IOException {
+    Adapter adapter = BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT);
+    Map<String, INDArray> parameters = trainedLooking(adapter).getLayer("encoder").paramTable();
+    parameters.values().iterator().next().putScalar(1, Float.NaN);
+    Path folder = dir.resolve("nan");
+    AdapterArtifact.write(folder, adapter, parameters, model, LINEAGE, "nan");
+
+    IOException refused = assertThrows(IOException.class, () -> AdapterArtifact.read(folder, model));
+    assertTrue(refused.getMessage().contains("adapter.safetensors: tensor bert.encoder.layer.") && refused.getMessage().contains("holds NaN"),
+        refused.getMessage());
+  }
+
   @Test
   void aMissingParameterFailsBeforeAnythingIsWritten() {
     Adapter adapter = BottleneckConfig.DEFAULT.withReductionFactor(2).create(TinyModel.BERT);

@@ -62,8 +62,24 @@ class TensorDTypeTest {
         e.getMessage().contains("w: F32[2, 3] takes 24 bytes, the data has 20"), e.getMessage());
   }
 
+  @Test
+  void findsTheFirstNonFiniteElementOfEveryFloatDtype() {
+    assertEquals(1, pair(TensorDType.F32, bytes(b -> b.putFloat(1e38f).putFloat(Float.NaN))).firstNonFinite());
+    assertEquals(0, pair(TensorDType.F32, bytes(b -> b.putFloat(Float.NEGATIVE_INFINITY).putFloat(0))).firstNonFinite());
+    assertEquals(-1, pair(TensorDType.F32, bytes(b -> b.putFloat(Float.MAX_VALUE).putFloat(-Float.MIN_VALUE))).firstNonFinite());
+    assertEquals(1, pair(TensorDType.F64, bytes(b -> b.putDouble(Double.MAX_VALUE).putDouble(Double.NaN))).firstNonFinite());
+    assertEquals(1, pair(TensorDType.F16, bytes(b -> b.putShort((short) 0x7bff).putShort((short) 0xfc00))).firstNonFinite());
+    assertEquals(-1, pair(TensorDType.F16, bytes(b -> b.putShort((short) 0x7bff).putShort((short) 0x0001))).firstNonFinite());
+    assertEquals(0, pair(TensorDType.BF16, bytes(b -> b.putShort((short) 0x7fc0).putShort((short) 0x3f80))).firstNonFinite());
+    assertEquals(-1, pair(TensorDType.I32, bytes(b -> b.putInt(0x7fffffff).putInt(-1))).firstNonFinite());
+  }
+
+  private static Tensor pair(TensorDType dtype, ByteBuffer data) {
+    return new Tensor("t", dtype, new long[] {2}, data);
+  }
+
   private static float[] decode(TensorDType dtype, ByteBuffer data) {
-    return new Tensor("t", dtype, new long[] {2}, data).toFloats();
+    return pair(dtype, data).toFloats();
   }
 
   private static ByteBuffer bytes(UnaryOperator<ByteBuffer> writer) {

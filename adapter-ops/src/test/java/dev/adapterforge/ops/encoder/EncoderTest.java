@@ -170,6 +170,24 @@ class EncoderTest {
   }
 
   @Test
+  void rejectsANonFiniteWeightNamingTheTensorAndElement() throws IOException {
+    String query = "module/bert/encoder/layer_1/attention/self/query/kernel";
+    for (float poison : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+      Map<String, Tensor> poisoned = new LinkedHashMap<>(tensorFlow);
+      float[] values = poisoned.get(query).toFloats();
+      values[13] = poison;
+      poisoned.put(query, Tensor.ofFloats(query, new long[] {8, 8}, values));
+      BaseModel model = TinyModel.write(models.resolve("poisoned-" + poison), TinyModel.BERT, poisoned);
+
+      CheckpointFormatException e =
+          assertThrows(CheckpointFormatException.class, () -> FrozenWeights.load(model, DataType.FLOAT));
+      assertEquals(
+          model.checkpointFile() + ": tensor " + query + " holds NaN or an infinity (element 13); weights must be finite",
+          e.getMessage());
+    }
+  }
+
+  @Test
   void rejectsAMissingTensorAndAMismatchedFamily() throws IOException {
     Map<String, Tensor> headless = new LinkedHashMap<>(tensorFlow);
     headless.remove("module/cls/predictions/output_bias");

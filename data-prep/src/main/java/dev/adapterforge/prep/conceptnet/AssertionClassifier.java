@@ -31,6 +31,11 @@ public final class AssertionClassifier implements Serializable {
     static Outcome dropped(String language, String edgeUri, DropReason reason, String detail) {
       return new Outcome(language, edgeUri, null, null, reason, detail);
     }
+
+    /** This line's language and edge, dropped as malformed: its bytes are not valid UTF-8, say. */
+    Outcome asMalformed(String detail) {
+      return dropped(language, edgeUri, DropReason.MALFORMED, detail);
+    }
   }
 
   private final Set<String> languages;

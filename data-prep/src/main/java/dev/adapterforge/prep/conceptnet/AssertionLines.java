@@ -1,5 +1,6 @@
 package dev.adapterforge.prep.conceptnet;
 
+import dev.adapterforge.prep.Utf8;
 import dev.adapterforge.prep.conceptnet.AssertionClassifier.Outcome;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -57,8 +58,13 @@ final class AssertionLines implements Iterator<Row> {
   @Override
   public boolean hasNext() {
     while (next == null && lines.hasNext()) {
-      String line = lines.next()._2().toString();
+      Text text = lines.next()._2();
+      String line = text.toString();
       Optional<Outcome> outcome = classifier.classify(line);
+      String invalidUtf8 = Utf8.problem(text.getBytes(), text.getLength());
+      if (invalidUtf8 != null && outcome.isPresent()) {
+        outcome = Optional.of(outcome.get().asMalformed(invalidUtf8));
+      }
       if (outcome.isPresent()) {
         next = edgeRow(outcome.get(), line);
       } else {

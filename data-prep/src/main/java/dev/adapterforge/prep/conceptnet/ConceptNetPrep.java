@@ -66,7 +66,8 @@ public final class ConceptNetPrep extends SparkJob {
       names = "--languages",
       required = true,
       split = ",",
-      paramLabel = "CODE[,CODE...]|all",
+      splitSynopsisLabel = ",",
+      paramLabel = "CODE|all",
       description = "ConceptNet language codes (mt, sw, yo, ...) or 'all'.")
   List<String> languages;
 

@@ -20,8 +20,8 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import dev.adapterforge.job.Range;
 import dev.adapterforge.job.SparkJob;
-import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
 import dev.adapterforge.prep.CleanText;
 import dev.adapterforge.prep.CorpusStats;
@@ -31,6 +31,7 @@ import dev.adapterforge.prep.PrepOptions;
 import dev.adapterforge.prep.PrepReport;
 import dev.adapterforge.prep.PreparedCorpus;
 import dev.adapterforge.prep.PreparedOutput;
+import dev.adapterforge.prep.Utf8;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,6 +78,9 @@ public final class GlotccPrep extends SparkJob {
   // Null-safe: Spark may evaluate a UDF under a CASE branch whose condition is false.
   private static final UserDefinedFunction DOCUMENT =
       udf((UDF1<String, String>) t -> t == null ? null : CleanText.document(t), DataTypes.StringType);
+  // the content's bytes as stored: Spark's strings would turn invalid UTF-8 into U+FFFD unseen
+  private static final UserDefinedFunction INVALID_UTF8 =
+      udf((UDF1<byte[], String>) b -> b == null ? null : Utf8.problem(b, b.length), DataTypes.StringType);
   private static final UserDefinedFunction DUPLICATE_KEY =
       udf((UDF1<String, String>) t -> t == null ? null : CleanText.duplicateKey(t), DataTypes.StringType);
 
@@ -91,20 +95,23 @@ public final class GlotccPrep extends SparkJob {
       names = "--languages",
       required = true,
       split = ",",
-      paramLabel = "LANG-Script[,...]|all",
+      splitSynopsisLabel = ",",
+      paramLabel = "LANG-Script|all",
       description = "GlotCC language folders (sun-Latn, yor-Latn, ...) or 'all' for every folder present.")
   List<String> languages;
 
   @Option(
       names = "--drop-warnings",
       split = ",",
+      splitSynopsisLabel = ",",
       defaultValue = "adult_signals,lorem_ipsum,js_warning,curly_bracket",
-      paramLabel = "WARNING[,...]",
+      paramLabel = "WARNING",
       description = "GlotCC quality warnings that drop a document; 'none' keeps every warned document.")
   List<String> dropWarnings;
 
+  @Range(min = 0, max = 1)
   @Option(
-      names = "--near-duplicate-threshold",
+      names = "--near-duplicate-threshold", paramLabel = "JACCARD",
       defaultValue = "0.8",
       description = "Jaccard similarity of character 5-gram sets at which a document is a near duplicate of an earlier one; 0 turns near-duplicate removal off.")
   double nearDuplicateThreshold;
@@ -119,9 +126,6 @@ public final class GlotccPrep extends SparkJob {
 
   @Override
   protected void validate() {
-    if (!(nearDuplicateThreshold >= 0 && nearDuplicateThreshold <= 1)) {
-      throw new UsageException("--near-duplicate-threshold: must be in [0, 1], got " + nearDuplicateThreshold);
-    }
     LanguageSelection.check(languages, GlotccTree.FOLDER, "sun-Latn");
     Configuration hadoopConf = sparkOptions.hadoopConfiguration();
     PrepOptions.Plan plan = prep.plan(input, hadoopConf);
@@ -184,14 +188,17 @@ public final class GlotccPrep extends SparkJob {
             coalesce(col("`" + GlotccColumns.QUALITY_WARNINGS + "`"), lit(new String[0])),
             lit(warningsToDrop().toArray(String[]::new)));
     Dataset<Row> filtered =
-        read.withColumn(
+        read.withColumn("invalid_utf8", INVALID_UTF8.apply(content.cast(DataTypes.BinaryType)))
+            .withColumn(
                 "reason",
-                when(content.isNull().or(content.rlike("^[\\p{Z}\\s]*$")), DropReason.EMPTY.label())
+                when(col("invalid_utf8").isNotNull(), DropReason.MALFORMED.label())
+                    .when(content.isNull().or(content.rlike("^[\\p{Z}\\s]*$")), DropReason.EMPTY.label())
                     .when(label.isNull().or(label.notEqual(col(PreparedCorpus.LANGUAGE))), DropReason.WRONG_LANGUAGE.label())
                     .when(size(warned).gt(0), DropReason.QUALITY_WARNING.label()))
             .withColumn(
                 "detail",
-                when(col("reason").equalTo(DropReason.WRONG_LANGUAGE.label()), concat(lit("labelled "), coalesce(label, lit("nothing"))))
+                when(col("reason").equalTo(DropReason.MALFORMED.label()), concat(lit("content: "), col("invalid_utf8")))
+                    .when(col("reason").equalTo(DropReason.WRONG_LANGUAGE.label()), concat(lit("labelled "), coalesce(label, lit("nothing"))))
                     .when(col("reason").equalTo(DropReason.QUALITY_WARNING.label()), array_join(warned, ",")))
             .withColumn(PreparedCorpus.SOURCE_RECORD, col("`" + GlotccColumns.WARC_RECORD_ID + "`"))
             .withColumn("order", xxhash64(content))

@@ -227,6 +227,51 @@ class ConceptNetPrepTest extends SparkTestBase {
     assertEquals(Set.of("sw"), sentencesByLanguage(replaced).keySet());
   }
 
+  /** A requested language's line whose bytes are not UTF-8: its language and edge still tell where it came from. */
+  @Test
+  void aLineThatIsNotUtf8IsQuarantinedAsMalformedWithItsByteOffset() throws IOException {
+    String line = Files.readAllLines(FIXTURE).stream().filter(l -> l.contains("\t/c/sw/mbwa/n\t")).findFirst().orElseThrow();
+    int at = line.indexOf("/c/sw/paka") + "/c/sw/pa".length();
+    byte[] prefix = line.substring(0, at).getBytes(StandardCharsets.UTF_8);
+    Path file = testRoot.resolve("invalid-utf8.csv");
+    try (OutputStream out = Files.newOutputStream(file)) {
+      out.write(prefix);
+      out.write(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80}); // a lone surrogate, CESU-8 style
+      out.write(line.substring(at).getBytes(StandardCharsets.UTF_8));
+      out.write('\n');
+    }
+    Path output = testRoot.resolve("invalid-utf8-out");
+    CommandRun run = prep("--input", file.toString(), "--languages", "sw", "--output", output.toString(), "--allow-empty");
+    assertEquals(0, run.exitCode(), run.toString());
+    JsonNode swahili = JSON.readTree(output.resolve("stats.json").toFile()).at("/languages/sw");
+    assertEquals(0, swahili.get("kept").asLong(), swahili.toString());
+    assertEquals(1, swahili.at("/dropped/malformed").asLong(), swahili.toString());
+    Row quarantined = spark.read().parquet(output.resolve("quarantine").toString()).collectAsList().get(0);
+    assertEquals("invalid UTF-8 at byte " + prefix.length, quarantined.getAs("detail"));
+  }
+
+  /** The case: 64 KB of random bytes is ~250 malformed lines and nothing else. */
+  @Test
+  void inputWithNothingUsablePublishesNothingUnlessAllowedEmpty() throws IOException {
+    byte[] noise = new byte[64 * 1024];
+    new java.util.Random(7).nextBytes(noise);
+    Path file = testRoot.resolve("noise.csv");
+    Files.write(file, noise);
+    Path output = testRoot.resolve("noise-out");
+    CommandRun run = prep("--input", file.toString(), "--languages", "mt", "--output", output.toString());
+    assertEquals(1, run.exitCode(), run.toString());
+    assertEquals(1, run.err().strip().lines().count(), run.toString());
+    assertTrue(run.err().contains("no record of the requested languages was kept") && run.err().contains("malformed"), run.toString());
+    assertFalse(Files.exists(output), "nothing published");
+    try (Stream<Path> leftovers = Files.list(testRoot)) {
+      assertTrue(leftovers.noneMatch(p -> p.getFileName().toString().startsWith(".noise-out")), "no staging left");
+    }
+
+    CommandRun allowed = prep("--input", file.toString(), "--languages", "mt", "--output", output.toString(), "--allow-empty");
+    assertEquals(0, allowed.exitCode(), allowed.toString());
+    assertTrue(Files.exists(output.resolve(PreparedOutput.SUCCESS)));
+  }
+
   @Test
   void badOptionsFailInOneLineBeforeSpark() {
     assertUsage(prep("--input", testRoot.resolve("absent.csv").toString(), "--languages", "mt", "--output", "x"), "--input: no such file");

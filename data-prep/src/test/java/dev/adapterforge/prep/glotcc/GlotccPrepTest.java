@@ -1,5 +1,9 @@
 package dev.adapterforge.prep.glotcc;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.unhex;
+import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,15 +13,18 @@ import dev.adapterforge.job.CommandRun;
 import dev.adapterforge.job.SparkTestBase;
 import dev.adapterforge.prep.CleanText;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +193,40 @@ class GlotccPrepTest extends SparkTestBase {
     Map<String, List<Integer>> lengths = sequences.stream().collect(Collectors.groupingBy(r -> r.<String>getAs("split"),
         Collectors.mapping(r -> r.<Integer>getAs("length"), Collectors.toList())));
     lengths.forEach((split, l) -> assertTrue(l.stream().filter(n -> n < 128).count() <= 1, split + ": only the last sequence is short: " + l));
+  }
+
+  /** Bytes a decoder would turn into U+FFFD: a lone surrogate in CESU-8 ({@code ED A0 80}) at byte 6. */
+  @Test
+  void contentThatIsNotUtf8IsQuarantinedAsMalformedWithItsByteOffset() throws IOException {
+    Path root = testRoot.resolve("invalid-utf8");
+    String sundanese = paragraphs.get("sun-Latn").get(0);
+    Dataset<Row> records =
+        spark.createDataFrame(
+                List.of(
+                    GlotccColumns.shardRow("sun-Latn/0", sundanese, "sun_Latn", List.of()),
+                    GlotccColumns.shardRow("sun-Latn/1", "replaced below", "sun_Latn", List.of())),
+                GlotccColumns.SHARD_SCHEMA)
+            .withColumn(
+                GlotccColumns.CONTENT,
+                // binary cast to string keeps the bytes unchecked, as a foreign Parquet writer may
+                when(col(GlotccColumns.CONTENT).equalTo("replaced below"),
+                        unhex(lit(HexFormat.of().formatHex("Ulah ".getBytes(StandardCharsets.UTF_8)) + "2DEDA080" + "61")).cast("string"))
+                    .otherwise(col(GlotccColumns.CONTENT)));
+    GlotccSampleTree.writeShard(records, root.resolve("v1.0/sun-Latn/sun-Latn_0.parquet"));
+    Path output = testRoot.resolve("invalid-utf8-out");
+    CommandRun run = prep("--input", root.toString(), "--languages", "sun-Latn", "--output", output.toString(), "--near-duplicate-threshold", "0");
+    assertEquals(0, run.exitCode(), run.toString());
+
+    JsonNode sundaneseStats = stats(output).at("/languages/sun-Latn");
+    assertEquals(2, sundaneseStats.get("input_rows").asLong(), sundaneseStats.toString());
+    assertEquals(1, sundaneseStats.get("kept").asLong(), sundaneseStats.toString());
+    assertEquals(1, sundaneseStats.at("/dropped/malformed").asLong(), sundaneseStats.toString());
+    Row quarantined = spark.read().parquet(output.resolve("quarantine").toString()).collectAsList().get(0);
+    assertEquals("malformed", quarantined.getAs("reason"));
+    assertTrue(quarantined.<String>getAs("source_record").startsWith("<urn:uuid:"), "the WARC record, to find it by");
+    assertEquals("content: invalid UTF-8 at byte 6", quarantined.getAs("detail"));
+    assertTrue(spark.read().parquet(output.resolve("text").toString()).collectAsList().stream()
+        .noneMatch(row -> row.<String>getAs("text").contains("\uFFFD")), "no replacement character became training text");
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -90,8 +91,13 @@ public final class GlotccSampleTree {
 
   /** Writes {@code rows} ({@link GlotccColumns#SHARD_SCHEMA}) as the single Parquet file {@code shard}. */
   public static void writeShard(SparkSession spark, List<Row> rows, Path shard) throws IOException {
+    writeShard(spark.createDataFrame(rows, GlotccColumns.SHARD_SCHEMA), shard);
+  }
+
+  /** Writes {@code records} as the single Parquet file {@code shard}, exactly as they are. */
+  public static void writeShard(Dataset<Row> records, Path shard) throws IOException {
     Path staging = shard.resolveSibling(".staging");
-    spark.createDataFrame(rows, GlotccColumns.SHARD_SCHEMA).coalesce(1).write().mode("overwrite").parquet(staging.toString());
+    records.coalesce(1).write().mode("overwrite").parquet(staging.toString());
     try (Stream<Path> files = Files.list(staging)) {
       Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
       Files.move(part, shard, StandardCopyOption.REPLACE_EXISTING);

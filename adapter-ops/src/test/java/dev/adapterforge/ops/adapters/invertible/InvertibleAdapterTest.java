@@ -68,7 +68,10 @@ class InvertibleAdapterTest {
     INDArray states = Nd4j.randn(DataType.FLOAT, 50, 7).muli(3);
     Map<String, INDArray> out = sd.output(Map.of("x", states), coupled.name(), restored.name());
     assertTrue(out.get(coupled.name()).sub(states).amaxNumber().doubleValue() > 0.1, "the coupling changes its input");
-    assertEquals(0, out.get(restored.name()).sub(states).amaxNumber().doubleValue(), 1e-5);
+    // float rounding grows with the largest value the round trip passes through, which the CPU's kernels round differently
+    double magnitude = Math.max(states.amaxNumber().doubleValue(), out.get(coupled.name()).amaxNumber().doubleValue());
+    double error = out.get(restored.name()).sub(states).amaxNumber().doubleValue();
+    assertTrue(error <= 1e-5 * magnitude, "round-trip error " + error + " against values up to " + magnitude);
   }
 
   @Test

@@ -36,7 +36,6 @@ public final class CommandRunner {
             return usageError(err, commandLine, e.getMessage());
           }
           if (e instanceof JobFailedException) {
-            LOG.error("{} failed: {}", commandLine.getCommandSpec().qualifiedName(), e.getMessage());
             err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + e.getMessage());
             return EXIT_JOB_FAILED;
           }

@@ -1,6 +1,8 @@
 package dev.adapterforge.job;
 
+import dev.adapterforge.ops.runtime.BlasChoice;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
@@ -19,9 +21,7 @@ public final class SparkSessions {
   private static final String VECTOR_MODULE = "jdk.incubator.vector";
   static final String VECTOR_MODULE_OPTION = "--add-modules=" + VECTOR_MODULE;
   static final String EXECUTOR_DEFAULT_JAVA_OPTIONS = "spark.executor.defaultJavaOptions";
-  /** The library ND4J's BLAS binding loads: MKL by default (bin/java17.args), OpenBLAS if unset. */
-  static final String BLAS_PROPERTY = "org.bytedeco.openblas.load";
-  static final String DEFAULT_BLAS = "mkl_rt";
+  static final String PLUGINS = "spark.plugins";
   /** MKL threads with libnd4j's OpenMP runtime, not a second one (bin/adapterforge). */
   static final String EXECUTOR_MKL_THREADING = "spark.executorEnv.MKL_THREADING_LAYER";
 
@@ -58,6 +58,7 @@ public final class SparkSessions {
     conf.set("spark.sql.extensions", withDeltaExtension(conf.get("spark.sql.extensions", "")));
     conf.setIfMissing("spark.sql.catalog.spark_catalog", DELTA_CATALOG);
     conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withExecutorOptions(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
+    conf.set(PLUGINS, BlasPlugin.withThisPlugin(conf.get(PLUGINS, "")));
     conf.setIfMissing(EXECUTOR_MKL_THREADING, "GNU");
     return conf;
   }
@@ -106,15 +107,17 @@ public final class SparkSessions {
 
   /**
    * The executors' default options with what training needs added, unless they set it already: the
-   * Vector API module, and the BLAS this driver loads (MKL by default).
+   * Vector API module, and the BLAS the driver's caller named, if one did (otherwise each executor
+   * chooses for its own CPU: {@link BlasPlugin}).
    */
   private static String withExecutorOptions(String options) {
     StringBuilder all = new StringBuilder(options);
     if (!options.contains(VECTOR_MODULE)) {
       all.append(' ').append(VECTOR_MODULE_OPTION);
     }
-    if (!options.contains(BLAS_PROPERTY)) {
-      all.append(" -D").append(BLAS_PROPERTY).append('=').append(System.getProperty(BLAS_PROPERTY, DEFAULT_BLAS));
+    Optional<String> named = BlasChoice.namedByCaller();
+    if (!options.contains(BlasChoice.PROPERTY) && named.isPresent()) {
+      all.append(" -D").append(BlasChoice.PROPERTY).append('=').append(named.get());
     }
     return all.toString().strip();
   }

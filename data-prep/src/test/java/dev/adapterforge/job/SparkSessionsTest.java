@@ -74,7 +74,7 @@ class SparkSessionsTest {
 
   @Test
   void executorsGetTheVectorApiModuleAndTheDriversBlasBesideAnyDefaultOptions() {
-    // the tests' JVM loads MKL, as bin/java17.args tells every JVM to
+    // the build names MKL for the tests' JVM, as a caller may: a named BLAS goes to every executor
     String training = SparkSessions.VECTOR_MODULE_OPTION + " -Dorg.bytedeco.openblas.load=mkl_rt";
     assertEquals(training, conf().get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
     assertEquals("GNU", conf().get("spark.executorEnv.MKL_THREADING_LAYER"));
@@ -84,5 +84,15 @@ class SparkSessionsTest {
     String openBlas = "-Dorg.bytedeco.openblas.load=openblas";
     assertEquals(openBlas + " " + SparkSessions.VECTOR_MODULE_OPTION,
         conf("--conf", "spark.executor.defaultJavaOptions=" + openBlas).get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
+  }
+
+  /** Without a named BLAS, each executor chooses for its own CPU when it starts. */
+  @Test
+  void executorsStartTheBlasPluginBesideAnyOfTheUsersPlugins() {
+    assertEquals(BlasPlugin.class.getName(), conf().get(SparkSessions.PLUGINS));
+    assertEquals("com.example.Profiler," + BlasPlugin.class.getName(),
+        conf("--conf", "spark.plugins=com.example.Profiler").get(SparkSessions.PLUGINS));
+    assertEquals(BlasPlugin.class.getName() + ",com.example.Profiler",
+        conf("--conf", "spark.plugins=" + BlasPlugin.class.getName() + ",com.example.Profiler").get(SparkSessions.PLUGINS));
   }
 }

@@ -10,6 +10,7 @@ import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.adapters.AdapterMethod;
 import dev.adapterforge.ops.encoder.RandomBertFolder;
 import dev.adapterforge.ops.mlm.MlmTrainer;
+import dev.adapterforge.ops.runtime.BlasChoice;
 import dev.adapterforge.ops.runtime.Nd4jRuntime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,6 +104,10 @@ public final class TrainingBench implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the weights and batches.")
   long seed;
 
+  /** Set in a child JVM: measure the SGEMM rate of the BLAS this JVM loaded and print it as a JSON line. */
+  @Option(names = "--gemm-only", hidden = true)
+  boolean gemmOnly;
+
   /** Set in the child JVM: run the one configuration here and print its JSON line. */
   @Option(names = "--in-this-jvm", hidden = true)
   boolean inThisJvm;
@@ -121,6 +126,11 @@ public final class TrainingBench implements Callable<Integer> {
     List<AdapterMethod> benchMethods = methods();
     List<MlmTrainer.Head> benchHeads = heads();
     PrintWriter out = spec.commandLine().getOut();
+    if (gemmOnly) {
+      out.println(JSON.writeValueAsString(Map.of("blas", Nd4jRuntime.probe().blasVendor(), "gemm_gflops", gemmGflops(gemmSize))));
+      out.flush();
+      return 0;
+    }
     if (inThisJvm) {
       if (benchShapes.size() != 1 || benchMethods.size() != 1 || benchHeads.size() != 1) {
         throw new UsageException("--in-this-jvm runs exactly one shape, method and head");
@@ -134,9 +144,13 @@ public final class TrainingBench implements Callable<Integer> {
     }
 
     Nd4jRuntime runtime = Nd4jRuntime.probe();
-    double gemmLimit = gemmGflops(gemmSize);
-    out.printf(Locale.ROOT, "GEMM limit: %.1f GFLOP/s (float %dx%d SGEMM through ND4J, BLAS %s, %d OpenMP threads)%n",
-        gemmLimit, gemmSize, gemmSize, runtime.blasVendor(), runtime.ompThreads());
+    Map<String, Double> limits = gemmLimits();
+    double gemmLimit = limits.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    out.printf(Locale.ROOT,
+        "GEMM limit: %.1f GFLOP/s, the best float %dx%d SGEMM through ND4J among its BLASes here (%s);"
+            + " training runs on %s (%s), %d OpenMP threads%n",
+        gemmLimit, gemmSize, gemmSize, limits.entrySet().stream().map(e -> format("%s %.1f", e.getKey(), e.getValue())).toList(),
+        runtime.blasVendor(), BlasChoice.forThisCpu(), runtime.ompThreads());
     Path script = torchScript();
     out.println(script == null ? "PyTorch baseline: not installed (or --torch off)" : "PyTorch baseline: " + PYTHON + " " + script);
     out.flush();
@@ -301,18 +315,46 @@ public final class TrainingBench implements Callable<Integer> {
 
   /** Runs one configuration in a fresh JVM; null, after its exit status is reported, if it failed. */
   private JsonNode child(Config config) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    if (!jvmOptions.isBlank()) {
-      command.addAll(List.of(jvmOptions.strip().split("\\s+")));
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), AdapterForge.class.getName(),
-        "bench", "train", "--in-this-jvm", "--torch", "off", "--shape", config.shape().spec(),
+    List<String> command = childJvm(List.of());
+    command.addAll(List.of(
+        "--in-this-jvm", "--torch", "off", "--shape", config.shape().spec(),
         "--methods", config.method().id(), "--heads", label(config.head()), "--warmup", String.valueOf(warmup),
         "--steps", String.valueOf(steps(config.shape())), "--work", work.toAbsolutePath().toString(),
         "--seed", String.valueOf(seed)));
-    return lastJsonLine(command, config);
+    return lastJsonLine(command, config.label());
+  }
+
+  /**
+   * The SGEMM rate of each BLAS ND4J can load, each in a JVM of its own (a JVM loads one): the limit a
+   * step's GFLOP/s is a share of is this machine's best, not whichever this JVM loaded.
+   */
+  private Map<String, Double> gemmLimits() throws IOException, InterruptedException {
+    Map<String, Double> limits = new LinkedHashMap<>();
+    for (String library : List.of(BlasChoice.MKL, BlasChoice.OPENBLAS)) {
+      List<String> command = childJvm(List.of("-D" + BlasChoice.PROPERTY + "=" + library));
+      command.addAll(List.of("--gemm-only", "--torch", "off", "--gemm-size", String.valueOf(gemmSize)));
+      JsonNode measured = lastJsonLine(command, "GEMM limit with " + library);
+      if (measured != null) {
+        limits.put(measured.get("blas").asText(), measured.get("gemm_gflops").asDouble());
+      }
+    }
+    if (limits.isEmpty()) {
+      throw new IllegalStateException("no BLAS measured its GEMM limit (see above)");
+    }
+    return limits;
+  }
+
+  /** {@code java}, this JVM's options, {@code jvmOptions} after them (so they win), and {@code bench train}. */
+  private List<String> childJvm(List<String> jvmOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    if (!this.jvmOptions.isBlank()) {
+      command.addAll(List.of(this.jvmOptions.strip().split("\\s+")));
+    }
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), AdapterForge.class.getName(), "bench", "train"));
+    return command;
   }
 
   /** Runs the baseline script on the same configuration; null if it failed. */
@@ -324,11 +366,11 @@ public final class TrainingBench implements Callable<Integer> {
             "--seq", String.valueOf(s.seq()), "--batch", String.valueOf(s.batch()), "--method", config.method().id(),
             "--head-tokens", label(config.head()), "--warmup", String.valueOf(warmup), "--steps",
             String.valueOf(steps(s)), "--threads", "2");
-    return lastJsonLine(command, config);
+    return lastJsonLine(command, config.label());
   }
 
   /** The last line of the process's output that is a JSON object; its error output goes to ours. */
-  private JsonNode lastJsonLine(List<String> command, Config config) throws IOException, InterruptedException {
+  private JsonNode lastJsonLine(List<String> command, String label) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String output;
     try (InputStream stdout = process.getInputStream()) {
@@ -337,7 +379,7 @@ public final class TrainingBench implements Callable<Integer> {
     int exit = process.waitFor();
     String json = output.lines().filter(line -> line.startsWith("{")).reduce((first, second) -> second).orElse(null);
     if (exit != 0 || json == null) {
-      spec.commandLine().getErr().printf("bench train: %s failed (exit %d): %s%n%s%n", config.label(), exit, command.get(0), output);
+      spec.commandLine().getErr().printf("bench train: %s failed (exit %d): %s%n%s%n", label, exit, command.get(0), output);
       return null;
     }
     return JSON.readTree(json);

@@ -4,6 +4,7 @@ import dev.adapterforge.bench.Bench;
 import dev.adapterforge.doctor.Doctor;
 import dev.adapterforge.evaluate.EvaluateMlmCommand;
 import dev.adapterforge.job.CommandRunner;
+import dev.adapterforge.ops.runtime.BlasChoice;
 import dev.adapterforge.pipeline.PipelineCommand;
 import dev.adapterforge.prep.conceptnet.ConceptNetPrep;
 import dev.adapterforge.prep.glotcc.GlotccPrep;
@@ -53,6 +54,7 @@ public final class AdapterForge implements Runnable {
   }
 
   public static void main(String[] args) {
+    BlasChoice.forThisCpu(); // before anything loads ND4J
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     System.setOut(new SameDiffNoiseFilter(System.out));

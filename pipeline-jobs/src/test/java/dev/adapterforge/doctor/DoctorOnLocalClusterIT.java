@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.adapterforge.job.SparkTestBase;
+import dev.adapterforge.ops.runtime.BlasChoice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,9 @@ class DoctorOnLocalClusterIT extends SparkTestBase {
       assertTrue(probe.<Boolean>getAs("matmul_correct"));
       // executors resolve the Vector API module through the job's spark.executor.defaultJavaOptions
       assertTrue(probe.<Boolean>getAs("fused_kernels"));
+      // no BLAS named: each executor chose for its CPU (BlasPlugin), as the rule says for this one
+      String rule = BlasChoice.ruleFor(BlasChoice.cpuVendor()).equals(BlasChoice.MKL) ? "MKL" : "OPENBLAS";
+      assertEquals(rule, probe.getAs("blas"));
     }
   }
 

@@ -3,6 +3,7 @@ package dev.adapterforge.ops.encoder;
 import dev.adapterforge.ops.model.BaseModel;
 import dev.adapterforge.ops.model.BaseModelResolver;
 import dev.adapterforge.ops.model.ModelArchitecture;
+import dev.adapterforge.ops.runtime.BlasChoice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,7 @@ public final class FrozenWeightsCache {
   }
 
   private static FrozenWeights load(BaseModel model, DataType dataType) {
+    BlasChoice.requireCorrectGemm(); // where every JVM's ND4J work starts: the driver's and each executor's
     try {
       return FrozenWeights.load(model, dataType);
     } catch (IOException e) {

@@ -69,6 +69,9 @@ public final class NotebookKernel extends BaseKernel {
   }
 
   public static void main(String[] args) throws Exception {
+    // ND4J's BLAS for this CPU, before any cell loads ND4J; the application jar is on the kernel's
+    // class path when it runs, not when it is built
+    Class.forName("dev.adapterforge.ops.runtime.BlasChoice").getMethod("forThisCpu").invoke(null);
     if (args.length != 1 || !Files.isRegularFile(Path.of(args[0]))) {
       System.err.println("usage: NotebookKernel CONNECTION_FILE (the file Jupyter passes as {connection_file})");
       System.exit(2);

@@ -1,10 +1,13 @@
 package dev.adapterforge.prep;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.octet_length;
+import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
@@ -14,11 +17,15 @@ import dev.adapterforge.job.JobFailedException;
 import dev.adapterforge.job.UsageException;
 import dev.adapterforge.ops.tokenizer.TokenizerCache;
 import dev.adapterforge.ops.tokenizer.TokenizerSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
@@ -28,6 +35,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -98,7 +106,11 @@ public final class PreparedCorpus {
       String inputCountName,
       Map<String, Object> run,
       Map<String, Long> totals) {
-    Dataset<Row> records = withSplits(classified, options).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> assigned =
+        classified
+            .withColumn(SPLIT, when(col(REASON).isNull(), options.split().assign(col(TEXT), options.seed())))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> records = withTrainCap(everySplitFilled(assigned, options), options).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       records
           .where(col(REASON).isNull())
@@ -150,17 +162,59 @@ public final class PreparedCorpus {
       throw e;
     } finally {
       records.unpersist();
+      assigned.unpersist();
     }
   }
 
   /**
-   * Each kept record's split; with {@code --max-train-bytes}, the records after the first that many
-   * bytes of each language's train text, in an order fixed by the text and seed, become {@code
-   * train_cap}: the same records on every run.
+   * The records with every split of every language that has a record for each of them filled: a
+   * small language whose hash-assigned split came out empty (17 documents split 15 / 0 / 2, say) is
+   * split by rank instead, in the hash's order, so each split gets its share rounded and at least
+   * one. Larger languages keep the hash's split, which no other record's arrival changes.
    */
-  private static Dataset<Row> withSplits(Dataset<Row> records, PrepOptions options) {
+  static Dataset<Row> everySplitFilled(Dataset<Row> records, PrepOptions options) {
+    Map<String, long[]> countsBySplit = new TreeMap<>();
+    for (Row row : records.where(col(REASON).isNull()).groupBy(LANGUAGE, SPLIT).count().collectAsList()) {
+      countsBySplit.computeIfAbsent(row.getString(0), l -> new long[3])[SplitRatios.NAMES.indexOf(row.getString(1))] = row.getLong(2);
+    }
+    SplitRatios shares = options.split();
+    Column byRank = null;
+    List<String> languages = new ArrayList<>();
+    for (Map.Entry<String, long[]> language : countsBySplit.entrySet()) {
+      long[] counts = language.getValue();
+      long kept = Arrays.stream(counts).sum();
+      boolean emptySplit = IntStream.range(0, 3).anyMatch(split -> shares.share(split) > 0 && counts[split] == 0);
+      if (emptySplit && kept >= shares.positiveShares()) {
+        long[] sizes = shares.sizesByRank(kept);
+        Column split = SplitRatios.byRank(col("rank"), sizes);
+        Column isLanguage = col(LANGUAGE).equalTo(language.getKey());
+        byRank = byRank == null ? when(isLanguage, split) : byRank.when(isLanguage, split);
+        languages.add(language.getKey());
+        LOG.info("{}: split by rank, {} records train/validation/test {} rather than the hash's {}, which left a split empty",
+            language.getKey(), kept, Arrays.toString(sizes), Arrays.toString(counts));
+      }
+    }
+    if (byRank == null) {
+      return records;
+    }
+    Column small = coalesce(col(LANGUAGE).isin(languages.toArray()).and(col(REASON).isNull()), lit(false));
+    WindowSpec inHashOrder =
+        Window.partitionBy(col(LANGUAGE))
+            .orderBy(options.split().uniform(col(TEXT), options.seed()), col(TEXT), col(SOURCE_FILE), col(SOURCE_RECORD));
     Dataset<Row> split =
-        records.withColumn(SPLIT, when(col(REASON).isNull(), options.split().assign(col(TEXT), options.seed())));
+        records.where(small)
+            .withColumn("rank", row_number().over(inHashOrder).minus(1))
+            .withColumn(SPLIT, byRank)
+            .drop("rank");
+    return records.where(not(small)).unionByName(split);
+  }
+
+  /**
+   * With {@code --max-train-bytes}, the records after the first that many bytes of each language's
+   * train text, in an order fixed by the text and seed, become {@code train_cap}: the same records on
+   * every run.
+   */
+  private static Dataset<Row> withTrainCap(Dataset<Row> split, PrepOptions options) {
     if (options.maxTrainBytes() == 0) {
       return split;
     }

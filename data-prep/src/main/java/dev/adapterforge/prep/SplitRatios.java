@@ -32,10 +32,52 @@ public record SplitRatios(double train, double validation, double test) implemen
 
   /** The split name column for rows whose content is {@code text}. */
   public Column assign(Column text, long seed) {
-    Column uniform = pmod(xxhash64(lit(seed), text), lit(BUCKETS)).divide(lit((double) BUCKETS));
+    Column uniform = uniform(text, seed);
     return when(uniform.lt(train), NAMES.get(0))
         .when(uniform.lt(train + validation), NAMES.get(1))
         .otherwise(NAMES.get(2));
+  }
+
+  /** The value in [0, 1) that {@link #assign} compares with the shares: the order records split in. */
+  public Column uniform(Column text, long seed) {
+    return pmod(xxhash64(lit(seed), text), lit(BUCKETS)).divide(lit((double) BUCKETS));
+  }
+
+  /**
+   * How many of {@code records} records (train, validation, test) each split gets when they are
+   * split by rank: as near the shares as whole records allow, and at least one in every split whose
+   * share is positive, once there are records for each of them.
+   */
+  public long[] sizesByRank(long records) {
+    long[] sizes = new long[3];
+    for (int i = 1; i < 3; i++) {
+      if (share(i) > 0) {
+        long rounded = Math.round(records * share(i));
+        sizes[i] = records >= positiveShares() ? Math.max(1, rounded) : rounded;
+      }
+    }
+    // train takes the rest; where rounding left it short of one record, the larger other split gives
+    sizes[0] = records - sizes[1] - sizes[2];
+    while (train > 0 && sizes[0] < Math.min(1, records) || sizes[0] < 0) {
+      int larger = sizes[1] >= sizes[2] ? 1 : 2;
+      sizes[larger]--;
+      sizes[0]++;
+    }
+    return sizes;
+  }
+
+  /** The split name column for a record at 0-based {@code rank} of a language split into {@code sizes}. */
+  public static Column byRank(Column rank, long[] sizes) {
+    return when(rank.lt(sizes[0]), NAMES.get(0)).when(rank.lt(sizes[0] + sizes[1]), NAMES.get(1)).otherwise(NAMES.get(2));
+  }
+
+  /** How many splits have a positive share: the records a language needs for every split to get one. */
+  public long positiveShares() {
+    return java.util.stream.DoubleStream.of(train, validation, test).filter(share -> share > 0).count();
+  }
+
+  public double share(int split) {
+    return new double[] {train, validation, test}[split];
   }
 
   @Override

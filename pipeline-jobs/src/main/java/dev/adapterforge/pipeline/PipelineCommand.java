@@ -365,6 +365,7 @@ public final class PipelineCommand extends SparkJob {
     private String lossAfter = "-";
     private String perplexityBefore = "-";
     private String perplexityAfter = "-";
+    private String sequences = "-";
     private String registered = "-";
     private String status = "";
     private boolean failed;
@@ -399,6 +400,8 @@ public final class PipelineCommand extends SparkJob {
       lossAfter = figure(after.path("mlm_loss"));
       perplexityBefore = figure(before.path("pseudo_perplexity"));
       perplexityAfter = figure(after.path("pseudo_perplexity"));
+      // what the figures rest on: a PPPL over 3 sequences is noise, and the table says so
+      sequences = after.path("sequences").asText("-") + " / " + after.path("pseudo_perplexity_sequences").asText("-");
     }
 
     LanguageRun published(JsonNode row, List<String> done) {
@@ -429,11 +432,11 @@ public final class PipelineCommand extends SparkJob {
       TextTable table =
           new TextTable(
               "language", "source", "method", "steps", "val loss before", "val loss after", "PPPL before", "PPPL after",
-              "registry", "wall s", "status");
+              "val / PPPL seqs", "registry", "wall s", "status");
       for (LanguageRun run : runs) {
         table.add(
             run.language, run.source, run.method, run.steps, run.lossBefore, run.lossAfter, run.perplexityBefore,
-            run.perplexityAfter, run.registered, String.format(Locale.ROOT, "%.1f", run.seconds), run.status);
+            run.perplexityAfter, run.sequences, run.registered, String.format(Locale.ROOT, "%.1f", run.seconds), run.status);
       }
       return table;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.adapterforge.cli.BuildInfo;
+import dev.adapterforge.job.JobFailedException;
 import dev.adapterforge.ops.adapters.Adapter;
 import dev.adapterforge.ops.adapters.AdapterArtifact;
 import dev.adapterforge.ops.adapters.AdapterConfig;
@@ -27,8 +28,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
@@ -78,7 +82,23 @@ final class DistributedTraining {
       int evalSequences,
       boolean resume) {}
 
-  record Outcome(Path artifact, long steps, double initialValidationLoss, double bestValidationLoss, double tokensPerSecond) {}
+  /**
+   * @param validation what the validation losses rest on; NaN losses where there was none to score
+   */
+  record Outcome(
+      Path artifact, long steps, double initialValidationLoss, double bestValidationLoss, double tokensPerSecond,
+      Validation validation) {}
+
+  /** The sequences that choose the best adapter, and where they came from. */
+  record Validation(List<int[]> sequences, String source) {
+    static final String SPLIT = "validation split";
+    static final String CARVED = "carved from train";
+    static final String NONE = "none";
+
+    boolean selectsBest() {
+      return !sequences.isEmpty();
+    }
+  }
 
   private final SparkSession spark;
   private final BaseModel model;
@@ -118,17 +138,25 @@ final class DistributedTraining {
                     .map((Row row) -> cut(row.<Integer>getList(0).stream().mapToInt(Integer::intValue).toArray(), maxLength, sep)),
                 settings.workers())
             .persist(StorageLevel.MEMORY_ONLY());
-    long workersWithData = shards.mapPartitions(rows -> List.of(rows.hasNext() ? 1L : 0L).iterator()).reduce(Long::sum);
-    if (workersWithData == 0) {
-      throw new IllegalStateException(input.location() + " has no train sequences for " + language);
-    }
-    List<int[]> validation =
+    List<int[]> heldOut =
         input.sample(spark, language, "validation", settings.evalSequences(), settings.seed()).stream()
             .map(ids -> cut(ids, maxLength, sep))
             .toList();
-    if (validation.isEmpty()) {
-      throw new IllegalStateException(input.location() + " has no validation sequences for " + language + " to choose the best adapter by");
+    Validation validation;
+    if (heldOut.isEmpty()) {
+      long trainSequences = shards.count();
+      if (trainSequences == 0) {
+        throw new JobFailedException(language + ": 0 train sequences in " + input.location() + "; nothing to train on");
+      }
+      JavaRDD<int[]> all = shards;
+      validation = carveValidation(all, trainSequences);
+      Set<List<Integer>> carved = validation.sequences().stream().map(DistributedTraining::boxed).collect(Collectors.toSet());
+      shards = all.filter(ids -> !carved.contains(boxed(ids))).persist(StorageLevel.MEMORY_ONLY());
+      all.unpersist(false);
+    } else {
+      validation = new Validation(heldOut, Validation.SPLIT);
     }
+    long workersWithData = shards.mapPartitions(rows -> List.of(rows.hasNext() ? 1L : 0L).iterator()).reduce(Long::sum);
 
     Path checkpoint = runDirectory.resolve("checkpoint");
     String dataContentHash = input.contentHashes(spark).get(language);
@@ -167,7 +195,7 @@ final class DistributedTraining {
     } else {
       network = MlmTrainer.network(model, adapter, settings.learningRate(), settings.seed());
       startRound = 0;
-      initialLoss = validationLoss(network, validation);
+      initialLoss = validation.selectsBest() ? validationLoss(network, validation.sequences()) : Double.NaN;
       bestLoss = initialLoss;
       best = network.params().dup();
       log = TrainingLog.create(csv, png, title);
@@ -189,12 +217,14 @@ final class DistributedTraining {
       double validationLoss = Double.NaN;
       boolean evaluate = round == rounds || round * settings.averagingFrequency() / settings.evalEvery()
           > (round - 1) * settings.averagingFrequency() / settings.evalEvery();
-      if (evaluate) {
-        validationLoss = validationLoss(current, validation);
+      if (evaluate && validation.selectsBest()) {
+        validationLoss = validationLoss(current, validation.sequences());
         if (validationLoss < bestLoss) {
           bestLoss = validationLoss;
           best = current.params().dup();
         }
+      } else if (evaluate) {
+        best = current.params().dup(); // nothing to choose by: the adapter is the last one
       }
       log.append(trained.row(step, validationLoss));
       logRound(name, trained, round, rounds, step, validationLoss, trainingSeconds / (round - startRound) * (rounds - round));
@@ -209,6 +239,15 @@ final class DistributedTraining {
     Map<String, INDArray> parameters = result.getLayer("encoder").paramTable();
     ObjectNode stats = JSON.createObjectNode();
     stats.set(language, input.stats().path("languages").path(language));
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (validation.selectsBest()) {
+      metrics.put("mlm_loss", bestLoss);
+      metrics.put("mlm_loss_before", initialLoss);
+    }
+    metrics.put("validation_sequences", (double) validation.sequences().size());
+    metrics.put("validation_carved_from_train", validation.source().equals(Validation.CARVED) ? 1.0 : 0.0);
+    metrics.put("steps", (double) settings.steps());
+    metrics.put("tokens", (double) trainedTokens);
     AdapterArtifact.write(
         artifact,
         adapterOf(result),
@@ -217,13 +256,12 @@ final class DistributedTraining {
         new ArtifactLineage(
             null, language, input.stats().path("languages").path(language).path("coverage").path("script").asText(null),
             tokenizer.sha256(), List.of(input.location()), stats, dataContentHash, settings.seed(),
-            Map.of(
-                "mlm_loss", bestLoss, "mlm_loss_before", initialLoss, "steps", (double) settings.steps(),
-                "tokens", (double) trainedTokens),
+            metrics,
             "adapterforge " + BuildInfo.version()),
         language);
     LOG.info("{}: saved {} (best validation loss {}, before {})", name, artifact, String.format("%.4f", bestLoss), String.format("%.4f", initialLoss));
-    return new Outcome(artifact, settings.steps(), initialLoss, bestLoss, trainedTokens / Math.max(trainingSeconds, 1e-9));
+    return new Outcome(
+        artifact, settings.steps(), initialLoss, bestLoss, trainedTokens / Math.max(trainingSeconds, 1e-9), validation);
   }
 
   /**
@@ -339,6 +377,45 @@ final class DistributedTraining {
 
   private static Adapter adapterOf(ComputationGraph network) {
     return (Adapter) ((EncoderLayer) network.getLayer("encoder").conf().getLayer()).adapter();
+  }
+
+  /**
+   * A validation sample taken out of the training sequences, for a language whose prep output has
+   * no validation split (too few documents to give it one): a tenth of them, at least one, at most
+   * {@code --eval-sequences}, those first in an order that follows from their ids and the seed alone.
+   * A language with a single training sequence trains without choosing: its adapter is the last.
+   */
+  private Validation carveValidation(JavaRDD<int[]> train, long trainSequences) {
+    if (trainSequences < 2) {
+      LOG.warn("{}: no validation split and 1 train sequence; training without choosing the best adapter (it is the last)",
+          language);
+      return new Validation(List.of(), Validation.NONE);
+    }
+    int carve = (int) Math.max(1, Math.min(settings.evalSequences(), trainSequences / 10));
+    long seed = settings.seed();
+    List<int[]> carved = train.takeOrdered(carve, new SeededOrder(seed));
+    LOG.warn("{}: no validation split; {} of its {} train sequences are carved out to validate on, and not trained on",
+        language, carved.size(), trainSequences);
+    return new Validation(carved, Validation.CARVED);
+  }
+
+  /** Sequences by a seeded hash of their ids, then by the ids: the same order on every cluster. */
+  private record SeededOrder(long seed) implements Comparator<int[]>, java.io.Serializable {
+    @Override
+    public int compare(int[] a, int[] b) {
+      int byHash = Long.compare(mix(a), mix(b));
+      return byHash != 0 ? byHash : Arrays.compare(a, b);
+    }
+
+    private long mix(int[] ids) {
+      long h = seed * 0x9E3779B97F4A7C15L + Arrays.hashCode(ids);
+      h = (h ^ (h >>> 33)) * 0xff51afd7ed558ccdL;
+      return h ^ (h >>> 33);
+    }
+  }
+
+  private static List<Integer> boxed(int[] ids) {
+    return Arrays.stream(ids).boxed().toList();
   }
 
   private double validationLoss(ComputationGraph network, List<int[]> validation) {

@@ -3,6 +3,7 @@ package dev.adapterforge.train;
 import dev.adapterforge.cli.BuildInfo;
 import dev.adapterforge.cli.ModelOptions;
 import dev.adapterforge.job.Range;
+import dev.adapterforge.job.JobFailedException;
 import dev.adapterforge.job.SparkJob;
 import dev.adapterforge.job.TextTable;
 import dev.adapterforge.job.UsageException;
@@ -119,7 +120,8 @@ public final class TrainCommand extends SparkJob {
             steps, learningRate, batchSizePerWorker, averagingFrequency, workerCount, mlmProbability, maxLength, seed,
             evalEvery, evalSequences, resume);
     TextTable summary =
-        new TextTable("language", "method", "steps", "val loss before", "best val loss", "tokens/s", "adapter", "registry");
+        new TextTable(
+            "language", "method", "steps", "val loss before", "best val loss", "val sequences", "tokens/s", "adapter", "registry");
     List<String> failed = new ArrayList<>();
     for (String language : languages) {
       DistributedTraining.Outcome outcome;
@@ -129,6 +131,10 @@ public final class TrainCommand extends SparkJob {
                 .run();
       } catch (UsageException e) {
         throw e; // a refused --resume: the command line is at fault, exit 2, not this language
+      } catch (JobFailedException e) {
+        LOG.error("Training {} failed: {}", language, e.getMessage()); // says it all: no stack trace
+        failed.add(language);
+        continue;
       } catch (RuntimeException e) {
         // one language's failure does not cost the others theirs
         LOG.error("Training {} failed", language, e);
@@ -149,6 +155,7 @@ public final class TrainCommand extends SparkJob {
           outcome.steps(),
           String.format(Locale.ROOT, "%.4f", outcome.initialValidationLoss()),
           String.format(Locale.ROOT, "%.4f", outcome.bestValidationLoss()),
+          outcome.validation().sequences().size() + " (" + outcome.validation().source() + ")",
           String.format(Locale.ROOT, "%.0f", outcome.tokensPerSecond()),
           outcome.artifact(),
           published);

@@ -49,17 +49,22 @@ final class TinyTrainingData {
 
   /** Writes a published prep output of {@code train} and 40 validation sequences per language. */
   static void prepared(SparkSession spark, BaseModel model, Path output, int train) throws IOException {
+    prepared(spark, model, output, train, 40);
+  }
+
+  /** Writes a published prep output of {@code train} and {@code validation} sequences per language. */
+  static void prepared(SparkSession spark, BaseModel model, Path output, int train, int validation) throws IOException {
     List<Row> rows = new ArrayList<>();
     for (String language : List.of(LANGUAGE, OTHER_LANGUAGE)) {
-      rows.addAll(sequences(language, train, new Random(language.hashCode())));
+      rows.addAll(sequences(language, train, validation, new Random(language.hashCode())));
     }
     write(spark, model, output, rows);
   }
 
   /** Runs of consecutive letters between [CLS] and [SEP], 4 to 10 long. */
-  private static List<Row> sequences(String language, int train, Random random) {
+  private static List<Row> sequences(String language, int train, int validation, Random random) {
     List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < train + 40; i++) {
+    for (int i = 0; i < train + validation; i++) {
       int length = 4 + random.nextInt(7);
       int start = random.nextInt(15);
       int[] ids = new int[length + 2];

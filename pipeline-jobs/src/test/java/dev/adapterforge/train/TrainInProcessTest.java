@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.adapterforge.cli.AdapterForge;
 import dev.adapterforge.job.CommandRun;
 import dev.adapterforge.job.SparkTestBase;
+import dev.adapterforge.ops.adapters.AdapterArtifact;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code train --resume} continues only the run that made the checkpoint. */
-class TrainResumeTest extends SparkTestBase {
+/** {@code train} in this JVM's local Spark: a resume under other settings, and a language with little data. */
+class TrainInProcessTest extends SparkTestBase {
   private static TinyTrainingData.Workspace tiny;
 
   @BeforeAll
@@ -27,8 +28,12 @@ class TrainResumeTest extends SparkTestBase {
   }
 
   private static CommandRun train(Path output, String... extra) {
+    return train(tiny.data(), output, extra);
+  }
+
+  private static CommandRun train(Path data, Path output, String... extra) {
     List<String> args = new ArrayList<>(List.of(
-        "train", "--root", testRoot.toString(), "--data", tiny.data().toString(), "--base-model", tiny.model().directory().toString(),
+        "train", "--root", testRoot.toString(), "--data", data.toString(), "--base-model", tiny.model().directory().toString(),
         "--languages", TinyTrainingData.LANGUAGE, "--steps", "5", "--eval-every", "5", "--batch-size-per-worker", "4",
         "--output", output.toString()));
     args.addAll(List.of(extra));
@@ -65,6 +70,27 @@ class TrainResumeTest extends SparkTestBase {
     Files.move(output.resolve("xx-lora.run"), output.resolve("xx-seq_bn.run"));
     CommandRun resumed = train(output, "--method", "seq_bn", "--reduction-factor", "4", "--resume");
     assertEquals(0, resumed.exitCode(), "the same settings resume: " + resumed);
+  }
+
+  /** Too few documents for a validation split: the job carves one from train rather than fail. */
+  @Test
+  void aLanguageWithoutAValidationSplitValidatesOnSequencesCarvedFromTrain() throws IOException {
+    Path data = testRoot.resolve("no-validation");
+    TinyTrainingData.prepared(spark, tiny.model(), data, 30, 0);
+    Path output = freshDirectory("no-validation-out");
+    CommandRun run = train(data, output, "--method", "seq_bn", "--reduction-factor", "4");
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(run.out().contains("3 (carved from train)"), "a tenth of 30, and where they came from: " + run.out());
+    var metrics = AdapterArtifact.read(output.resolve("xx-seq_bn"), tiny.model()).lineage().metrics();
+    assertEquals(3.0, metrics.get("validation_sequences"));
+    assertEquals(1.0, metrics.get("validation_carved_from_train"));
+    assertTrue(metrics.get("mlm_loss") > 0, metrics.toString());
+
+    Path single = testRoot.resolve("one-sequence");
+    TinyTrainingData.prepared(spark, tiny.model(), single, 1, 0);
+    CommandRun alone = train(single, freshDirectory("one-sequence-out"), "--method", "seq_bn", "--reduction-factor", "4");
+    assertEquals(0, alone.exitCode(), "trains without choosing: " + alone);
+    assertTrue(alone.out().contains("0 (none)"), alone.out());
   }
 
   private static void deleteRecursively(Path folder) throws IOException {

@@ -46,6 +46,11 @@ public final class AdapterOptions {
   @Option(names = "--ft-params-proportion", defaultValue = "0.01", description = "lt_sft: share of the targeted weights' entries the mask keeps.")
   double ftParamsProportion;
 
+  @Range(min = 0)
+  @Option(names = "--ft-params-num", defaultValue = "0", paramLabel = "K",
+      description = "lt_sft: how many entries the mask keeps, as a count (the reference paper's 7.6M on mBERT); 0: --ft-params-proportion decides.")
+  long ftParamsNum;
+
   /**
    * @param steps steps of training; lt_sft runs this many in each of its two phases
    * @throws UsageException naming the option at fault
@@ -62,7 +67,7 @@ public final class AdapterOptions {
         case SEQ_BN -> new BottleneckConfig(reductionFactor, nonLinearity, leaveOut);
         case SEQ_BN_INV -> new InvertibleConfig(reductionFactor, nonLinearity, leaveOut, invAdapterReductionFactor);
         case LORA -> new LoraConfig(loraR, loraAlpha, 0, targetModules, null);
-        case LT_SFT -> new SparseConfig(SparseConfig.DEFAULT.targets(), ftParamsProportion, 0, steps, steps);
+        case LT_SFT -> new SparseConfig(SparseConfig.DEFAULT.targets(), ftParamsProportion, ftParamsNum, steps, steps);
       };
     } catch (IllegalArgumentException e) {
       throw new UsageException("--method " + method + ": " + e.getMessage(), e);

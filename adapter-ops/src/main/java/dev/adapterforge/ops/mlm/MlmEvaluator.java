@@ -108,7 +108,7 @@ public final class MlmEvaluator {
           targets[next++] = sequence.targets()[i];
         }
       }
-      double[] logProbabilities = model.targetLogProbabilities(padded, rows, targets).toDoubleVector();
+      double[] logProbabilities = model.targetLogProbabilities(padded, rows, targets);
       nll -= IntStream.range(0, count).mapToDouble(i -> logProbabilities[i]).sum();
       tokens += count;
       start = end;

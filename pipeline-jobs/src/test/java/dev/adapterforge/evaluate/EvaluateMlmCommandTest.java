@@ -41,11 +41,12 @@ class EvaluateMlmCommandTest extends SparkTestBase {
             "prep-conceptnet",
             "--input", "../data-prep/samples/conceptnet/assertions.csv",
             "--languages", "mt",
+            "--split", "0,0,1",
             "--output", prepared.toString());
     assertEquals(0, prep.exitCode(), prep.toString());
   }
 
-  /** The sample's Maltese test split: two sentences. */
+  /** The sample's three Maltese sentences, all in the test split. */
   private static CommandRun evaluate(String language, String... extra) {
     List<String> args =
         new ArrayList<>(
@@ -61,12 +62,12 @@ class EvaluateMlmCommandTest extends SparkTestBase {
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.out().lines().anyMatch(line -> line.startsWith("mt ")), run.out());
     JsonNode figures = new ObjectMapper().readTree(base.toFile());
-    assertEquals(2, figures.path("sequences").asInt());
+    assertEquals(3, figures.path("sequences").asInt());
     double loss = figures.path("mlm_loss").asDouble();
     double pseudoPerplexity = figures.path("pseudo_perplexity").asDouble();
     assertTrue(loss > 0 && loss < 20, "loss " + loss);
     assertTrue(pseudoPerplexity > 1, "pseudo-perplexity " + pseudoPerplexity);
-    assertEquals(2, figures.path("pseudo_perplexity_sequences").asInt());
+    assertEquals(3, figures.path("pseudo_perplexity_sequences").asInt());
 
     Path adapted = testRoot.resolve("adapted.json");
     CommandRun withAdapter =

@@ -7,12 +7,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Builds the SparkSession every job runs in, embedded or under spark-submit, always Delta-enabled. */
 public final class SparkSessions {
-  private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
   static final String DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
   static final String DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
   /** Set by bin/adapterforge: the application jar, to ship to executors in other JVMs. */
@@ -25,7 +22,6 @@ public final class SparkSessions {
   static final String VECTOR_MODULE_OPTION = "--add-modules=" + VECTOR_MODULE;
   static final String EXECUTOR_DEFAULT_JAVA_OPTIONS = "spark.executor.defaultJavaOptions";
   static final String PLUGINS = "spark.plugins";
-  static final String MAX_RESULT_SIZE = "spark.driver.maxResultSize";
   /** MKL threads with libnd4j's OpenMP runtime, not a second one (bin/adapterforge). */
   static final String EXECUTOR_MKL_THREADING = "spark.executorEnv.MKL_THREADING_LAYER";
 
@@ -64,13 +60,6 @@ public final class SparkSessions {
     conf.set(EXECUTOR_DEFAULT_JAVA_OPTIONS, withExecutorOptions(conf.get(EXECUTOR_DEFAULT_JAVA_OPTIONS, "")));
     conf.set(PLUGINS, BlasPlugin.withThisPlugin(conf.get(PLUGINS, "")));
     conf.setIfMissing(EXECUTOR_MKL_THREADING, "GNU");
-    if (!conf.contains(MAX_RESULT_SIZE)) {
-      // Spark's 1g would stop LT-SFT on mBERT, whose workers each return ~1 GB of dense parameters and
-      // Adam state a round; the driver's heap bounds what it collects instead
-      conf.set(MAX_RESULT_SIZE, "0");
-      LOG.info("{} set to 0 (no limit besides the driver's heap): parameter averaging collects every worker's"
-          + " trainable parameters and optimizer state each round", MAX_RESULT_SIZE);
-    }
     return conf;
   }
 

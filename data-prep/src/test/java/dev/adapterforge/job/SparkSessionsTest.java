@@ -86,13 +86,6 @@ class SparkSessionsTest {
         conf("--conf", "spark.executor.defaultJavaOptions=" + openBlas).get(SparkSessions.EXECUTOR_DEFAULT_JAVA_OPTIONS));
   }
 
-  /** Parameter averaging collects each worker's dense state: LT-SFT on mBERT returns ~1 GB a worker. */
-  @Test
-  void theDriversResultSizeIsUnboundedUnlessTheUserBoundsIt() {
-    assertEquals("0", conf().get(SparkSessions.MAX_RESULT_SIZE));
-    assertEquals("2g", conf("--conf", "spark.driver.maxResultSize=2g").get(SparkSessions.MAX_RESULT_SIZE));
-  }
-
   /** Without a named BLAS, each executor chooses for its own CPU when it starts. */
   @Test
   void executorsStartTheBlasPluginBesideAnyOfTheUsersPlugins() {

@@ -1,8 +1,8 @@
 package dev.adapterforge.job;
 
 import dev.adapterforge.ops.runtime.BlasChoice;
+import java.util.Arrays;
 import java.util.Map;
-import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
@@ -39,6 +39,6 @@ public final class BlasPlugin implements SparkPlugin {
     if (plugins.isBlank()) {
       return name;
     }
-    return java.util.Arrays.asList(plugins.split("\\s*,\\s*")).contains(name) ? plugins : plugins + "," + name;
+    return Arrays.asList(plugins.split("\\s*,\\s*")).contains(name) ? plugins : plugins + "," + name;
   }
 }

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.stream.DoubleStream;
 import org.apache.spark.sql.Column;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -73,7 +74,7 @@ public record SplitRatios(double train, double validation, double test) implemen
 
   /** How many splits have a positive share: the records a language needs for every split to get one. */
   public long positiveShares() {
-    return java.util.stream.DoubleStream.of(train, validation, test).filter(share -> share > 0).count();
+    return DoubleStream.of(train, validation, test).filter(share -> share > 0).count();
   }
 
   public double share(int split) {

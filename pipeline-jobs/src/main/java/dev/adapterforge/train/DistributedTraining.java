@@ -142,12 +142,12 @@ final class DistributedTraining {
         input.sample(spark, language, "validation", settings.evalSequences(), settings.seed()).stream()
             .map(ids -> cut(ids, maxLength, sep))
             .toList();
+    long trainSequences = shards.count();
+    if (trainSequences == 0) {
+      throw new JobFailedException(language + ": 0 train sequences in " + input.location() + "; nothing to train on");
+    }
     Validation validation;
     if (heldOut.isEmpty()) {
-      long trainSequences = shards.count();
-      if (trainSequences == 0) {
-        throw new JobFailedException(language + ": 0 train sequences in " + input.location() + "; nothing to train on");
-      }
       JavaRDD<int[]> all = shards;
       validation = carveValidation(all, trainSequences);
       Set<List<Integer>> carved = validation.sequences().stream().map(DistributedTraining::boxed).collect(Collectors.toSet());

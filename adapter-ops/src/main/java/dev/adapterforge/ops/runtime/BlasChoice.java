@@ -1,6 +1,7 @@
 package dev.adapterforge.ops.runtime;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -81,7 +82,7 @@ public final class BlasChoice {
         if (vendor.isPresent()) {
           return vendor.get();
         }
-      } catch (IOException | java.io.UncheckedIOException e) {
+      } catch (IOException | UncheckedIOException e) {
         LOG.debug("cannot read {}", CPU_INFO, e);
       }
     }

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -254,7 +255,7 @@ class ConceptNetPrepTest extends SparkTestBase {
   @Test
   void inputWithNothingUsablePublishesNothingUnlessAllowedEmpty() throws IOException {
     byte[] noise = new byte[64 * 1024];
-    new java.util.Random(7).nextBytes(noise);
+    new Random(7).nextBytes(noise);
     Path file = testRoot.resolve("noise.csv");
     Files.write(file, noise);
     Path output = testRoot.resolve("noise-out");

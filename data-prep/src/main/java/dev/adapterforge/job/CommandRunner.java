@@ -35,12 +35,13 @@ public final class CommandRunner {
           if (e instanceof UsageException) {
             return usageError(err, commandLine, e.getMessage());
           }
+          String failed = commandLine.getCommandSpec().qualifiedName();
           if (e instanceof JobFailedException) {
-            err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + e.getMessage());
-            return EXIT_JOB_FAILED;
+            err.println(failed + ": failed: " + e.getMessage()); // the message says it all: no stack trace
+          } else {
+            LOG.error("{} failed", failed, e);
+            err.println(failed + ": failed: " + e);
           }
-          LOG.error("{} failed", commandLine.getCommandSpec().qualifiedName(), e);
-          err.println(commandLine.getCommandSpec().qualifiedName() + ": failed: " + e);
           return EXIT_JOB_FAILED;
         });
     cli.setExecutionStrategy(

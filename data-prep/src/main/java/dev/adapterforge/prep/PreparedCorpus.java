@@ -110,7 +110,11 @@ public final class PreparedCorpus {
         classified
             .withColumn(SPLIT, when(col(REASON).isNull(), options.split().assign(col(TEXT), options.seed())))
             .persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> records = withTrainCap(everySplitFilled(assigned, options), options).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> records = withTrainCap(everySplitFilled(assigned, options), options);
+    // usually no split needed filling and no cap applies: then records is the cached assigned itself
+    if (records != assigned) {
+      records.persist(StorageLevel.MEMORY_AND_DISK());
+    }
     try {
       records
           .where(col(REASON).isNull())
@@ -200,7 +204,7 @@ public final class PreparedCorpus {
     Column small = coalesce(col(LANGUAGE).isin(languages.toArray()).and(col(REASON).isNull()), lit(false));
     WindowSpec inHashOrder =
         Window.partitionBy(col(LANGUAGE))
-            .orderBy(options.split().uniform(col(TEXT), options.seed()), col(TEXT), col(SOURCE_FILE), col(SOURCE_RECORD));
+            .orderBy(shares.uniform(col(TEXT), options.seed()), col(TEXT), col(SOURCE_FILE), col(SOURCE_RECORD));
     Dataset<Row> split =
         records.where(small)
             .withColumn("rank", row_number().over(inHashOrder).minus(1))

@@ -59,7 +59,8 @@ public record SplitRatios(double train, double validation, double test) implemen
     }
     // train takes the rest; where rounding left it short of one record, the larger other split gives
     sizes[0] = records - sizes[1] - sizes[2];
-    while (train > 0 && sizes[0] < Math.min(1, records) || sizes[0] < 0) {
+    long trainAtLeast = train > 0 ? Math.min(1, records) : 0;
+    while (sizes[0] < trainAtLeast) {
       int larger = sizes[1] >= sizes[2] ? 1 : 2;
       sizes[larger]--;
       sizes[0]++;

@@ -78,7 +78,6 @@ public final class Doctor extends SparkJob {
       description = "How long to wait for --expect-executors executors to register.")
   int executorWaitSeconds;
 
-
   @Override
   protected int run(SparkSession spark) throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The BLAS ND4J's CPU backend loads in this JVM, chosen for the CPU the JVM runs on, before ND4J's
  * first use: JavaCPP reads {@value #PROPERTY} once, when ND4J loads its BLAS binding.
  *
- * <p>The rule follows measurements on both vendors (docs/PERFORMANCE.md, "BLAS per CPU"): Intel MKL
+ * <p>The rule follows measurements on both vendors (docs/PERFORMANCE.md, "Choosing the BLAS"): Intel MKL
  * on Intel CPUs, where it ran an mBERT training step ~8% faster than OpenBLAS; ND4J's bundled
  * OpenBLAS everywhere else: on an AMD EPYC (Zen 4) MKL ran SGEMM at about half OpenBLAS's rate and
  * the same step 1.7x slower. A library the caller names with {@code -D}{@value #PROPERTY} is kept.
